@@ -1,0 +1,184 @@
+// Package intake is what customers do: raise a request and track it. The web portal and the
+// JSON API both call it, so both apply exactly the same rules.
+package intake
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/doorstep-post/doorstep/internal/postal"
+	"github.com/doorstep-post/doorstep/internal/request"
+	"github.com/doorstep-post/doorstep/internal/store"
+)
+
+// TrackLimit is how many of a mobile's requests tracking shows, newest first.
+const TrackLimit = 50
+
+// ErrBadIdempotencyKey: the key is empty-but-present, too long or not printable ASCII.
+var ErrBadIdempotencyKey = errors.New("an Idempotency-Key is 1 to 255 printable ASCII characters")
+
+// Intake raises and tracks requests.
+type Intake struct {
+	store        store.Store
+	directory    *postal.Directory
+	now          func() time.Time
+	newReference func() request.Reference
+}
+
+// New returns an Intake over st and dir, on the wall clock.
+func New(st store.Store, dir *postal.Directory) *Intake {
+	return &Intake{store: st, directory: dir, now: time.Now, newReference: request.NewReference}
+}
+
+// WithClock returns a copy that reads the time from now; tests use it.
+func (in *Intake) WithClock(now func() time.Time) *Intake {
+	c := *in
+	c.now = now
+	return &c
+}
+
+// Directory is the postal directory the Intake routes with.
+func (in *Intake) Directory() *postal.Directory { return in.directory }
+
+// ActiveServices lists the services a customer can request, in display order.
+func (in *Intake) ActiveServices(ctx context.Context) ([]request.Service, error) {
+	all, err := in.store.Services(ctx)
+	if err != nil {
+		return nil, err
+	}
+	active := all[:0]
+	for _, svc := range all {
+		if svc.Active {
+			active = append(active, svc)
+		}
+	}
+	return active, nil
+}
+
+// Submit validates a customer's submission, routes it to the Division serving its pincode
+// and saves it. Bad input gives a *request.ValidationError with a message per field.
+// idempotencyKey may be empty.
+func (in *Intake) Submit(ctx context.Context, sub request.Submission, idempotencyKey string) (store.SubmitResult, error) {
+	if !validIdempotencyKey(idempotencyKey) {
+		return store.SubmitResult{}, ErrBadIdempotencyKey
+	}
+	clean, errs := sub.Normalize()
+	var area postal.Area
+	if _, bad := errs[request.FieldPincode]; !bad {
+		var err error
+		if area, err = in.directory.Lookup(clean.Pincode); err != nil {
+			errs[request.FieldPincode] = pincodeMessage(clean.Pincode, err)
+		}
+	}
+	if _, bad := errs[request.FieldService]; !bad {
+		services, err := in.store.Services(ctx)
+		if err != nil {
+			return store.SubmitResult{}, err
+		}
+		if msg := serviceMessage(services, clean.Service); msg != "" {
+			errs[request.FieldService] = msg
+		}
+	}
+	if len(errs) > 0 {
+		return store.SubmitResult{}, &request.ValidationError{Fields: errs}
+	}
+
+	now := in.now().UTC().Truncate(time.Millisecond)
+	return in.store.Submit(ctx, store.Submission{
+		Request: request.Request{
+			ServiceCode: clean.Service,
+			Name:        clean.Name,
+			Address:     clean.Address,
+			Pincode:     area.Pincode,
+			Email:       clean.Email,
+			Mobile:      clean.Mobile,
+			Details:     clean.Details,
+			Language:    request.Language(clean.Language),
+			Division:    area.Division,
+			Region:      area.Region,
+			Circle:      area.Circle,
+			District:    area.District,
+			State:       area.State,
+			CreatedAt:   now,
+		},
+		NewReference:   in.newReference,
+		IdempotencyKey: idempotencyKey,
+		Fingerprint:    fingerprint(clean),
+		DuplicateSince: now.Add(-request.DuplicateWindow),
+	})
+}
+
+// PincodeMessage explains why a pincode cannot be used, for a customer.
+func pincodeMessage(pincode string, err error) string {
+	var unknown *postal.UnknownPincodeError
+	switch {
+	case errors.As(err, &unknown):
+		return unknown.Error() + ". Please check it."
+	case errors.Is(err, postal.ErrPincodeFormat):
+		return "A pincode has 6 digits and does not start with 0, like 110001."
+	}
+	return fmt.Sprintf("Pincode %s cannot be used.", pincode)
+}
+
+func serviceMessage(services []request.Service, code string) string {
+	for _, svc := range services {
+		if svc.Code == code {
+			if !svc.Active {
+				return fmt.Sprintf("%q is not available at the moment. Please choose another service.", svc.Name)
+			}
+			return ""
+		}
+	}
+	return fmt.Sprintf("There is no service %q. Please choose one from the list.", code)
+}
+
+// fingerprint identifies what was submitted, after normalising, so that a reused idempotency
+// key with different content is refused rather than silently answered with another request.
+func fingerprint(s request.Submission) string {
+	h := sha256.New()
+	for _, field := range []string{s.Name, s.Address, s.Pincode, s.Email, s.Mobile, s.Service, s.Details, s.Language} {
+		h.Write([]byte(field))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func validIdempotencyKey(key string) bool {
+	if len(key) > 255 {
+		return false
+	}
+	for i := 0; i < len(key); i++ {
+		if key[i] < 0x21 || key[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// Track finds one request by its reference number as a person typed it. Errors:
+// request.ErrReferenceFormat, request.ErrReferenceCheck, store.ErrNotFound.
+func (in *Intake) Track(ctx context.Context, reference string) (request.Request, error) {
+	ref, err := request.ParseReference(reference)
+	if err != nil {
+		return request.Request{}, err
+	}
+	return in.store.RequestByReference(ctx, ref)
+}
+
+// MobileError: what was given for tracking is not a mobile number.
+type MobileError struct{ Message string }
+
+func (e *MobileError) Error() string { return e.Message }
+
+// TrackMobile lists the requests made with a mobile number, newest first (at most TrackLimit).
+func (in *Intake) TrackMobile(ctx context.Context, mobile string) ([]request.Request, error) {
+	m, msg := request.NormalizeMobile(mobile)
+	if msg != "" {
+		return nil, &MobileError{Message: msg}
+	}
+	return in.store.RequestsByMobile(ctx, m, TrackLimit)
+}

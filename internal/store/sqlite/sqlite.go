@@ -1,0 +1,364 @@
+// Package sqlite is the embedded backend: one SQLite file in WAL mode, written through a
+// single connection (SQLite allows one writer at a time; queuing writers in Go is cheaper and
+// fairer than letting them spin on the file lock) and read through a separate pool, so that
+// tracking never waits behind a submission.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"github.com/doorstep-post/doorstep/internal/request"
+	"github.com/doorstep-post/doorstep/internal/store"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Store is the SQLite implementation of store.Store.
+type Store struct {
+	writer  *sql.DB
+	readers *sql.DB
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Durability over speed: synchronous(FULL) makes every commit survive a power cut, because a
+// customer told "saved" must never lose the request. busy_timeout covers other processes
+// (doorstep migrate) holding the file briefly.
+const commonPragmas = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
+
+// Open opens (creating if needed) the database file at path. It does not migrate; call Migrate.
+func Open(ctx context.Context, path string) (*Store, error) {
+	if path == "" || strings.ContainsAny(path, "?#") || path == ":memory:" {
+		return nil, fmt.Errorf("sqlite: %q is not a usable database file path", path)
+	}
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("sqlite: create directory for database: %w", err)
+		}
+	}
+	// _txlock=immediate takes the write lock at BEGIN, so a read-then-write transaction
+	// (duplicate check, then insert) can never be overtaken by another writer.
+	writer, err := sql.Open("sqlite", path+"?"+commonPragmas+"&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open writer: %w", err)
+	}
+	writer.SetMaxOpenConns(1)
+	writer.SetMaxIdleConns(1)
+	writer.SetConnMaxIdleTime(0)
+	writer.SetConnMaxLifetime(0)
+	// The writer connection creates the file and switches it to WAL before any reader opens it.
+	var mode string
+	if err := writer.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	if mode != "wal" {
+		writer.Close()
+		return nil, fmt.Errorf("sqlite: %s is in journal mode %q, want wal", path, mode)
+	}
+	readers, err := sql.Open("sqlite", path+"?"+commonPragmas+"&_pragma=query_only(1)")
+	if err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("sqlite: open readers: %w", err)
+	}
+	n := max(4, 2*runtime.GOMAXPROCS(0))
+	readers.SetMaxOpenConns(n)
+	readers.SetMaxIdleConns(n)
+	return &Store{writer: writer, readers: readers}, nil
+}
+
+// Migrate applies every pending migration.
+func (s *Store) Migrate(ctx context.Context, log *slog.Logger) error {
+	return migrate(ctx, s.writer, log)
+}
+
+func migrate(ctx context.Context, db *sql.DB, log *slog.Logger) error {
+	files, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		return err
+	}
+	provider, err := goose.NewProvider(goose.DialectSQLite3, db, files)
+	if err != nil {
+		return fmt.Errorf("sqlite: migrations: %w", err)
+	}
+	results, err := provider.Up(ctx)
+	if err != nil {
+		return fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	for _, r := range results {
+		log.Info("applied migration", "version", r.Source.Version, "file", filepath.Base(r.Source.Path), "duration", r.Duration)
+	}
+	return nil
+}
+
+// Ping checks both pools.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.readers.PingContext(ctx); err != nil {
+		return err
+	}
+	var one int
+	return s.readers.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+// Close closes the readers, then the writer, which checkpoints the WAL into the main file.
+func (s *Store) Close() error {
+	return errors.Join(s.readers.Close(), s.writer.Close())
+}
+
+// Services lists the catalogue in display order.
+func (s *Store) Services(ctx context.Context) ([]request.Service, error) {
+	rows, err := s.readers.QueryContext(ctx, `
+		SELECT code, name, name_hi, description, description_hi, active
+		FROM services ORDER BY sort_order, code`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: services: %w", err)
+	}
+	defer rows.Close()
+	var out []request.Service
+	for rows.Next() {
+		var svc request.Service
+		if err := rows.Scan(&svc.Code, &svc.Name, &svc.NameHi, &svc.Description, &svc.DescriptionHi, &svc.Active); err != nil {
+			return nil, fmt.Errorf("sqlite: services: %w", err)
+		}
+		out = append(out, svc)
+	}
+	return out, rows.Err()
+}
+
+// SetServiceActive switches a service on or off. (The admin screens that call it come with
+// the staff back office; tests use it now.)
+func (s *Store) SetServiceActive(ctx context.Context, code string, active bool) error {
+	res, err := s.writer.ExecContext(ctx, `UPDATE services SET active = ? WHERE code = ?`, active, code)
+	if err != nil {
+		return fmt.Errorf("sqlite: set service active: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+// Submit implements store.Store.
+func (s *Store) Submit(ctx context.Context, sub store.Submission) (store.SubmitResult, error) {
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return store.SubmitResult{}, fmt.Errorf("sqlite: begin: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+
+	res, err := submitTx(ctx, tx, sub)
+	if err != nil {
+		return store.SubmitResult{}, err
+	}
+	if err := tx.Commit(); err != nil {
+		return store.SubmitResult{}, fmt.Errorf("sqlite: commit: %w", err)
+	}
+	return res, nil
+}
+
+func submitTx(ctx context.Context, tx *sql.Tx, sub store.Submission) (store.SubmitResult, error) {
+	if sub.IdempotencyKey != "" {
+		var fingerprint string
+		var requestID int64
+		var duplicate bool
+		err := tx.QueryRowContext(ctx, `SELECT fingerprint, request_id, duplicate FROM idempotency_keys WHERE key = ?`,
+			sub.IdempotencyKey).Scan(&fingerprint, &requestID, &duplicate)
+		switch {
+		case err == nil:
+			if fingerprint != sub.Fingerprint {
+				return store.SubmitResult{}, store.ErrIdempotencyKeyReused
+			}
+			req, err := requestByID(ctx, tx, requestID)
+			return store.SubmitResult{Request: req, Duplicate: duplicate, Replayed: true}, err
+		case !errors.Is(err, sql.ErrNoRows):
+			return store.SubmitResult{}, fmt.Errorf("sqlite: idempotency key: %w", err)
+		}
+	}
+
+	r := sub.Request
+	var result store.SubmitResult
+	var existingID int64
+	err := tx.QueryRowContext(ctx, `
+		SELECT id FROM requests
+		WHERE mobile = ? AND service_code = ? AND pincode = ? AND status IN (?, ?) AND created_at >= ?
+		ORDER BY created_at DESC LIMIT 1`,
+		r.Mobile, r.ServiceCode, r.Pincode, request.StatusSubmitted, request.StatusInProgress,
+		sub.DuplicateSince.UnixMilli()).Scan(&existingID)
+	switch {
+	case err == nil:
+		result.Duplicate = true
+		if result.Request, err = requestByID(ctx, tx, existingID); err != nil {
+			return store.SubmitResult{}, err
+		}
+	case errors.Is(err, sql.ErrNoRows):
+		if result.Request, err = insertRequest(ctx, tx, r, sub.NewReference); err != nil {
+			return store.SubmitResult{}, err
+		}
+	default:
+		return store.SubmitResult{}, fmt.Errorf("sqlite: duplicate check: %w", err)
+	}
+
+	if sub.IdempotencyKey != "" {
+		if _, err := tx.ExecContext(ctx, `
+			INSERT INTO idempotency_keys (key, fingerprint, request_id, duplicate, created_at) VALUES (?, ?, ?, ?, ?)`,
+			sub.IdempotencyKey, sub.Fingerprint, result.Request.ID, result.Duplicate, r.CreatedAt.UnixMilli()); err != nil {
+			return store.SubmitResult{}, fmt.Errorf("sqlite: save idempotency key: %w", err)
+		}
+	}
+	return result, nil
+}
+
+// referenceAttempts bounds retries on a reference collision, which at 31^9 references is
+// vanishingly rare; several in a row would mean a broken random source.
+const referenceAttempts = 5
+
+func insertRequest(ctx context.Context, tx *sql.Tx, r request.Request, newReference func() request.Reference) (request.Request, error) {
+	r.Status = request.StatusSubmitted
+	r.UpdatedAt = r.CreatedAt
+	for range referenceAttempts {
+		r.Reference = newReference()
+		err := tx.QueryRowContext(ctx, `
+			INSERT INTO requests (reference, service_code, name, address, pincode, email, mobile, details, language,
+				division, region, circle, district, state, status, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (reference) DO NOTHING
+			RETURNING id`,
+			r.Reference, r.ServiceCode, r.Name, r.Address, r.Pincode, r.Email, r.Mobile, r.Details, r.Language,
+			r.Division, r.Region, r.Circle, r.District, r.State, r.Status, r.CreatedAt.UnixMilli(), r.UpdatedAt.UnixMilli(),
+		).Scan(&r.ID)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue // reference taken: draw another
+		}
+		if err != nil {
+			return request.Request{}, fmt.Errorf("sqlite: insert request: %w", err)
+		}
+		first := request.Event{Status: request.StatusSubmitted, At: r.CreatedAt}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO request_events (request_id, status, created_at) VALUES (?, ?, ?)`,
+			r.ID, first.Status, first.At.UnixMilli()); err != nil {
+			return request.Request{}, fmt.Errorf("sqlite: insert request event: %w", err)
+		}
+		r.History = []request.Event{first}
+		return r, nil
+	}
+	return request.Request{}, fmt.Errorf("sqlite: no free reference after %d attempts", referenceAttempts)
+}
+
+// querier is what both *sql.DB and *sql.Tx offer, so reads work inside and outside a transaction.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+const requestColumns = `id, reference, service_code, name, address, pincode, email, mobile, details, language,
+	division, region, circle, district, state, status, created_at, updated_at`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanRequest(row scanner) (request.Request, error) {
+	var r request.Request
+	var created, updated int64
+	err := row.Scan(&r.ID, &r.Reference, &r.ServiceCode, &r.Name, &r.Address, &r.Pincode, &r.Email, &r.Mobile,
+		&r.Details, &r.Language, &r.Division, &r.Region, &r.Circle, &r.District, &r.State, &r.Status, &created, &updated)
+	r.CreatedAt = time.UnixMilli(created).UTC()
+	r.UpdatedAt = time.UnixMilli(updated).UTC()
+	return r, err
+}
+
+func requestByID(ctx context.Context, q querier, id int64) (request.Request, error) {
+	r, err := scanRequest(q.QueryRowContext(ctx, `SELECT `+requestColumns+` FROM requests WHERE id = ?`, id))
+	if err != nil {
+		return request.Request{}, notFound(err, "request by id")
+	}
+	reqs := []request.Request{r}
+	if err := attachHistory(ctx, q, reqs); err != nil {
+		return request.Request{}, err
+	}
+	return reqs[0], nil
+}
+
+// RequestByReference implements store.Store.
+func (s *Store) RequestByReference(ctx context.Context, ref request.Reference) (request.Request, error) {
+	r, err := scanRequest(s.readers.QueryRowContext(ctx, `SELECT `+requestColumns+` FROM requests WHERE reference = ?`, ref))
+	if err != nil {
+		return request.Request{}, notFound(err, "request by reference")
+	}
+	reqs := []request.Request{r}
+	if err := attachHistory(ctx, s.readers, reqs); err != nil {
+		return request.Request{}, err
+	}
+	return reqs[0], nil
+}
+
+// RequestsByMobile implements store.Store.
+func (s *Store) RequestsByMobile(ctx context.Context, mobile string, limit int) ([]request.Request, error) {
+	rows, err := s.readers.QueryContext(ctx, `SELECT `+requestColumns+` FROM requests
+		WHERE mobile = ? ORDER BY created_at DESC, id DESC LIMIT ?`, mobile, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: requests by mobile: %w", err)
+	}
+	defer rows.Close()
+	var out []request.Request
+	for rows.Next() {
+		r, err := scanRequest(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: requests by mobile: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: requests by mobile: %w", err)
+	}
+	return out, attachHistory(ctx, s.readers, out)
+}
+
+// attachHistory loads the events of reqs in one query.
+func attachHistory(ctx context.Context, q querier, reqs []request.Request) error {
+	if len(reqs) == 0 {
+		return nil
+	}
+	index := make(map[int64]int, len(reqs))
+	args := make([]any, len(reqs))
+	for i, r := range reqs {
+		index[r.ID] = i
+		args[i] = r.ID
+	}
+	rows, err := q.QueryContext(ctx, `SELECT request_id, status, remarks, actor, created_at FROM request_events
+		WHERE request_id IN (?`+strings.Repeat(", ?", len(reqs)-1)+`) ORDER BY id`, args...)
+	if err != nil {
+		return fmt.Errorf("sqlite: request history: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, at int64
+		var e request.Event
+		if err := rows.Scan(&id, &e.Status, &e.Remarks, &e.Actor, &at); err != nil {
+			return fmt.Errorf("sqlite: request history: %w", err)
+		}
+		e.At = time.UnixMilli(at).UTC()
+		i := index[id]
+		reqs[i].History = append(reqs[i].History, e)
+	}
+	return rows.Err()
+}
+
+func notFound(err error, what string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.ErrNotFound
+	}
+	return fmt.Errorf("sqlite: %s: %w", what, err)
+}
