@@ -182,3 +182,9 @@ func (in *Intake) TrackMobile(ctx context.Context, mobile string) ([]request.Req
 	}
 	return in.store.RequestsByMobile(ctx, m, TrackLimit)
 }
+
+// AllServices lists the whole catalogue, inactive services too: a request keeps the service
+// it was made for even after that service is switched off.
+func (in *Intake) AllServices(ctx context.Context) ([]request.Service, error) {
+	return in.store.Services(ctx)
+}

@@ -28,6 +28,8 @@ type Store interface {
 
 	// Services lists the whole catalogue, active or not, in display order.
 	Services(ctx context.Context) ([]request.Service, error)
+	// SetServiceActive switches a service on or off; ErrNotFound for an unknown code.
+	SetServiceActive(ctx context.Context, code string, active bool) error
 
 	// Submit saves a new request and its first history entry in one transaction, unless the
 	// idempotency key was seen before (the earlier request is returned) or an open request

@@ -140,8 +140,7 @@ func (s *Store) Services(ctx context.Context) ([]request.Service, error) {
 	return out, rows.Err()
 }
 
-// SetServiceActive switches a service on or off. (The admin screens that call it come with
-// the staff back office; tests use it now.)
+// SetServiceActive implements store.Store.
 func (s *Store) SetServiceActive(ctx context.Context, code string, active bool) error {
 	res, err := s.writer.ExecContext(ctx, `UPDATE services SET active = ? WHERE code = ?`, active, code)
 	if err != nil {

@@ -1,0 +1,376 @@
+// Package api is the JSON API that the mobile app uses, documented by openapi.json beside it.
+package api
+
+import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/doorstep-post/doorstep/internal/intake"
+	"github.com/doorstep-post/doorstep/internal/postal"
+	"github.com/doorstep-post/doorstep/internal/request"
+	"github.com/doorstep-post/doorstep/internal/store"
+)
+
+//go:embed openapi.json
+var openAPIDocument []byte
+
+// OpenAPIDocument is the API's OpenAPI 3.1 description.
+func OpenAPIDocument() []byte { return openAPIDocument }
+
+// MaxBodyBytes bounds a request body: a submission is well under 4 KiB.
+const MaxBodyBytes = 16 << 10
+
+// Prefix is where the API lives.
+const Prefix = "/api/v1/"
+
+// API serves the JSON API.
+type API struct {
+	intake *intake.Intake
+	log    *slog.Logger
+	mux    *http.ServeMux
+}
+
+// New returns the API handler; mount it at Prefix.
+func New(in *intake.Intake, log *slog.Logger) *API {
+	a := &API{intake: in, log: log, mux: http.NewServeMux()}
+	a.routes()
+	return a
+}
+
+func (a *API) routes() {
+	a.mux.HandleFunc("GET /api/v1/openapi.json", a.openAPI)
+	a.mux.HandleFunc("GET /api/v1/services", a.listServices)
+	a.mux.HandleFunc("GET /api/v1/pincodes/{pincode}", a.getPincode)
+	a.mux.HandleFunc("POST /api/v1/requests", a.createRequest)
+	a.mux.HandleFunc("GET /api/v1/requests", a.listRequestsByMobile)
+	a.mux.HandleFunc("GET /api/v1/requests/{reference}", a.getRequest)
+}
+
+// ServeHTTP routes to the API's handlers, answering unknown paths and methods with problems
+// rather than the ServeMux's plain-text pages.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if _, pattern := a.mux.Handler(r); pattern != "" {
+		a.mux.ServeHTTP(w, r)
+		return
+	}
+	// Let the mux decide between 404 and 405 (and its Allow header), then replace its body.
+	rec := &statusRecorder{header: http.Header{}}
+	a.mux.ServeHTTP(rec, r)
+	if allow := rec.header.Get("Allow"); allow != "" {
+		w.Header().Set("Allow", allow)
+	}
+	switch rec.code {
+	case http.StatusMethodNotAllowed:
+		writeProblem(w, Problem{Status: rec.code, Code: CodeMethodNotAllowed,
+			Detail: fmt.Sprintf("%s is not allowed here; allowed: %s.", r.Method, rec.header.Get("Allow"))})
+	default:
+		writeProblem(w, Problem{Status: http.StatusNotFound, Code: CodeNotFound,
+			Detail: "There is no such API endpoint. See " + Prefix + "openapi.json."})
+	}
+}
+
+// statusRecorder keeps the status and headers the mux would send, and drops its body.
+type statusRecorder struct {
+	header http.Header
+	code   int
+}
+
+func (s *statusRecorder) Header() http.Header         { return s.header }
+func (s *statusRecorder) Write(b []byte) (int, error) { return len(b), nil }
+func (s *statusRecorder) WriteHeader(code int)        { s.code = code }
+
+func (a *API) openAPI(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	_, _ = w.Write(openAPIDocument)
+}
+
+type serviceJSON struct {
+	Code          string `json:"code"`
+	Name          string `json:"name"`
+	NameHi        string `json:"name_hi"`
+	Description   string `json:"description"`
+	DescriptionHi string `json:"description_hi"`
+}
+
+func (a *API) listServices(w http.ResponseWriter, r *http.Request) {
+	services, err := a.intake.ActiveServices(r.Context())
+	if err != nil {
+		a.internalError(w, r, err)
+		return
+	}
+	out := make([]serviceJSON, len(services))
+	for i, svc := range services {
+		out[i] = serviceJSON{Code: svc.Code, Name: svc.Name, NameHi: svc.NameHi, Description: svc.Description, DescriptionHi: svc.DescriptionHi}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+type areaJSON struct {
+	Pincode  string  `json:"pincode"`
+	Division string  `json:"division"`
+	Region   *string `json:"region"` // null: the Division reports straight to its Circle
+	Circle   string  `json:"circle"`
+	District string  `json:"district"`
+	State    string  `json:"state"`
+}
+
+func (a *API) getPincode(w http.ResponseWriter, r *http.Request) {
+	area, err := a.intake.Directory().Lookup(r.PathValue("pincode"))
+	var unknown *postal.UnknownPincodeError
+	switch {
+	case errors.As(err, &unknown):
+		writeProblem(w, Problem{Status: http.StatusNotFound, Code: CodeNotFound, Detail: unknown.Error() + "."})
+		return
+	case err != nil:
+		writeProblem(w, Problem{Status: http.StatusUnprocessableEntity, Code: CodeValidation,
+			Detail: "That is not a pincode.", Errors: map[string]string{"pincode": "A pincode has 6 digits and does not start with 0, like 110001."}})
+		return
+	}
+	w.Header().Set("Cache-Control", "public, max-age=86400")
+	writeJSON(w, http.StatusOK, areaJSON{Pincode: area.Pincode, Division: area.Division, Region: optional(area.Region),
+		Circle: area.Circle, District: area.District, State: area.State})
+}
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+type createRequestJSON struct {
+	Name     string `json:"name"`
+	Address  string `json:"address"`
+	Pincode  string `json:"pincode"`
+	Email    string `json:"email"`
+	Mobile   string `json:"mobile"`
+	Service  string `json:"service"`
+	Details  string `json:"details"`
+	Language string `json:"language"`
+}
+
+type createdJSON struct {
+	Reference string    `json:"reference"`
+	Status    string    `json:"status"`
+	Division  string    `json:"division"`
+	Region    *string   `json:"region"`
+	Circle    string    `json:"circle"`
+	CreatedAt time.Time `json:"created_at"`
+	Duplicate bool      `json:"duplicate"`
+}
+
+func (a *API) createRequest(w http.ResponseWriter, r *http.Request) {
+	var body createRequestJSON
+	if !decodeJSON(w, r, &body) {
+		return
+	}
+	res, err := a.intake.Submit(r.Context(), request.Submission{
+		Name: body.Name, Address: body.Address, Pincode: body.Pincode, Email: body.Email,
+		Mobile: body.Mobile, Service: body.Service, Details: body.Details, Language: body.Language,
+	}, r.Header.Get("Idempotency-Key"))
+	var invalid *request.ValidationError
+	switch {
+	case errors.As(err, &invalid):
+		writeProblem(w, Problem{Status: http.StatusUnprocessableEntity, Code: CodeValidation,
+			Detail: "Some fields need correcting; see errors.", Errors: invalid.Fields})
+		return
+	case errors.Is(err, intake.ErrBadIdempotencyKey):
+		writeProblem(w, Problem{Status: http.StatusBadRequest, Code: CodeIdempotencyKey, Detail: err.Error() + "."})
+		return
+	case errors.Is(err, store.ErrIdempotencyKeyReused):
+		writeProblem(w, Problem{Status: http.StatusUnprocessableEntity, Code: CodeIdempotencyKeyReused,
+			Detail: "This Idempotency-Key was already used for a different request. Use a new key for a new request."})
+		return
+	case err != nil:
+		a.internalError(w, r, err)
+		return
+	}
+	req := res.Request
+	w.Header().Set("Location", Prefix+"requests/"+string(req.Reference))
+	status := http.StatusCreated
+	if res.Duplicate {
+		status = http.StatusOK
+	}
+	writeJSON(w, status, createdJSON{Reference: req.Reference.String(), Status: string(req.Status),
+		Division: req.Division, Region: optional(req.Region), Circle: req.Circle,
+		CreatedAt: req.CreatedAt, Duplicate: res.Duplicate})
+}
+
+// decodeJSON reads exactly one JSON object of known fields from a body of at most
+// MaxBodyBytes, answering any fault with a 4xx problem. It reports whether to go on.
+func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) bool {
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		writeProblem(w, Problem{Status: http.StatusUnsupportedMediaType, Code: CodeUnsupportedMediaType,
+			Detail: "Send the request body as JSON with Content-Type: application/json."})
+		return false
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(dst)
+	if err == nil && dec.More() {
+		err = errors.New("more than one JSON value in the body")
+	} else if err == nil {
+		if _, extra := dec.Token(); extra != io.EOF {
+			err = errors.New("unexpected data after the JSON object")
+		}
+	}
+	if err == nil {
+		return true
+	}
+	var tooLarge *http.MaxBytesError
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	p := Problem{Status: http.StatusBadRequest, Code: CodeMalformedJSON}
+	switch {
+	case errors.As(err, &tooLarge):
+		p = Problem{Status: http.StatusRequestEntityTooLarge, Code: CodeBodyTooLarge,
+			Detail: fmt.Sprintf("The body is larger than %d bytes.", MaxBodyBytes)}
+	case errors.As(err, &typeErr):
+		p.Detail = fmt.Sprintf("Field %q must be a %s.", typeErr.Field, jsonTypeName(typeErr.Type.Kind().String()))
+		if typeErr.Field == "" {
+			p.Detail = "The body must be a JSON object."
+		}
+	case errors.As(err, &syntaxErr):
+		p.Detail = fmt.Sprintf("The body is not valid JSON (at byte %d).", syntaxErr.Offset)
+	case errors.Is(err, io.EOF):
+		p.Detail = "The body is empty; send a JSON object."
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		p.Detail = "The body ends in the middle of the JSON."
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		p.Code = CodeUnknownField
+		p.Detail = fmt.Sprintf("Unknown field %s.", strings.TrimPrefix(err.Error(), "json: unknown field "))
+	default:
+		p.Detail = "The body is not valid JSON: " + err.Error() + "."
+	}
+	writeProblem(w, p)
+	return false
+}
+
+func jsonTypeName(kind string) string {
+	if kind == "struct" || kind == "map" {
+		return "object"
+	}
+	return kind
+}
+
+// eventJSON is one status change as the public sees it.
+type eventJSON struct {
+	Status string    `json:"status"`
+	Label  string    `json:"label"`
+	At     time.Time `json:"at"`
+}
+
+// publicRequestJSON is what anyone holding a reference or a mobile number may see: no
+// address, no e-mail, no details; the name as initials and the mobile's last four digits.
+type publicRequestJSON struct {
+	Reference    string      `json:"reference"`
+	Service      string      `json:"service"`
+	ServiceName  string      `json:"service_name"`
+	Status       string      `json:"status"`
+	StatusLabel  string      `json:"status_label"`
+	NameInitials string      `json:"name_initials"`
+	MobileMasked string      `json:"mobile_masked"`
+	Pincode      string      `json:"pincode"`
+	Division     string      `json:"division"`
+	Region       *string     `json:"region"`
+	Circle       string      `json:"circle"`
+	CreatedAt    time.Time   `json:"created_at"`
+	UpdatedAt    time.Time   `json:"updated_at"`
+	History      []eventJSON `json:"history"`
+}
+
+func (a *API) publicView(ctx context.Context, reqs []request.Request) ([]publicRequestJSON, error) {
+	services, err := a.intake.AllServices(ctx)
+	if err != nil {
+		return nil, err
+	}
+	names := make(map[string]string, len(services))
+	for _, svc := range services {
+		names[svc.Code] = svc.Name
+	}
+	out := make([]publicRequestJSON, len(reqs))
+	for i, req := range reqs {
+		history := make([]eventJSON, len(req.History))
+		for j, e := range req.History {
+			history[j] = eventJSON{Status: string(e.Status), Label: e.Status.Label(), At: e.At}
+		}
+		out[i] = publicRequestJSON{Reference: req.Reference.String(), Service: req.ServiceCode, ServiceName: names[req.ServiceCode],
+			Status: string(req.Status), StatusLabel: req.Status.Label(), NameInitials: request.Initials(req.Name),
+			MobileMasked: request.MaskMobile(req.Mobile), Pincode: req.Pincode, Division: req.Division,
+			Region: optional(req.Region), Circle: req.Circle, CreatedAt: req.CreatedAt, UpdatedAt: req.UpdatedAt, History: history}
+	}
+	return out, nil
+}
+
+func (a *API) getRequest(w http.ResponseWriter, r *http.Request) {
+	req, err := a.intake.Track(r.Context(), r.PathValue("reference"))
+	switch {
+	case errors.Is(err, request.ErrReferenceFormat), errors.Is(err, request.ErrReferenceCheck):
+		msg := "A reference number looks like DS-XXXXX-XXXXX."
+		if errors.Is(err, request.ErrReferenceCheck) {
+			msg = "This reference number has a typing mistake; please check each character."
+		}
+		writeProblem(w, Problem{Status: http.StatusUnprocessableEntity, Code: CodeValidation,
+			Detail: msg, Errors: map[string]string{"reference": msg}})
+		return
+	case errors.Is(err, store.ErrNotFound):
+		writeProblem(w, Problem{Status: http.StatusNotFound, Code: CodeNotFound, Detail: "There is no request with this reference number."})
+		return
+	case err != nil:
+		a.internalError(w, r, err)
+		return
+	}
+	view, err := a.publicView(r.Context(), []request.Request{req})
+	if err != nil {
+		a.internalError(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, view[0])
+}
+
+type requestListJSON struct {
+	MobileMasked string              `json:"mobile_masked"`
+	Requests     []publicRequestJSON `json:"requests"`
+}
+
+func (a *API) listRequestsByMobile(w http.ResponseWriter, r *http.Request) {
+	mobile := r.URL.Query().Get("mobile")
+	reqs, err := a.intake.TrackMobile(r.Context(), mobile)
+	var bad *intake.MobileError
+	switch {
+	case errors.As(err, &bad):
+		writeProblem(w, Problem{Status: http.StatusUnprocessableEntity, Code: CodeValidation,
+			Detail: "Give the mobile number as ?mobile=NNNNNNNNNN.", Errors: map[string]string{"mobile": bad.Message}})
+		return
+	case err != nil:
+		a.internalError(w, r, err)
+		return
+	}
+	view, err := a.publicView(r.Context(), reqs)
+	if err != nil {
+		a.internalError(w, r, err)
+		return
+	}
+	normalized, _ := request.NormalizeMobile(mobile)
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, requestListJSON{MobileMasked: request.MaskMobile(normalized), Requests: view})
+}
+
+// internalError is the one place an unexpected API failure is logged; the client learns
+// nothing of the cause.
+func (a *API) internalError(w http.ResponseWriter, r *http.Request, err error) {
+	a.log.ErrorContext(r.Context(), "api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	writeProblem(w, Problem{Status: http.StatusInternalServerError, Code: CodeInternal,
+		Detail: "Something went wrong on our side. Nothing was changed; please try again."})
+}

@@ -1,0 +1,100 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/doorstep-post/doorstep/internal/intake"
+	"github.com/doorstep-post/doorstep/internal/store/sqlite"
+)
+
+// benchAPI is the API handler on a real SQLite file, called without a network in between so
+// that the figures are Doorstep's own cost (validation, routing, SQL, JSON).
+func benchAPI(b *testing.B) http.Handler {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "doorstep.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	if err := st.Migrate(ctx, slog.New(slog.DiscardHandler)); err != nil {
+		b.Fatal(err)
+	}
+	return New(intake.New(st, loadDirectory(b)), slog.New(slog.DiscardHandler))
+}
+
+var pincodes = []string{"110001", "400001", "560001", "226001", "700001", "600001", "500001", "380001"}
+
+// submit reports failures with Errorf: it runs on RunParallel's goroutines, where FailNow is
+// not allowed.
+func submit(b *testing.B, h http.Handler, n int64) string {
+	body := submissionJSON(map[string]any{"mobile": fmt.Sprintf("9%09d", n), "pincode": pincodes[n%int64(len(pincodes))]})
+	req := httptest.NewRequest(http.MethodPost, "/api/v1/requests", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	var c createdJSON
+	if rec.Code != http.StatusCreated {
+		b.Errorf("status %d: %s", rec.Code, rec.Body)
+	} else if err := json.Unmarshal(rec.Body.Bytes(), &c); err != nil {
+		b.Error(err)
+	}
+	return c.Reference
+}
+
+func BenchmarkSubmit(b *testing.B) {
+	h := benchAPI(b)
+	var n atomic.Int64
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			submit(b, h, n.Add(1))
+		}
+	})
+}
+
+func BenchmarkTrackByReference(b *testing.B) {
+	h := benchAPI(b)
+	refs := make([]string, 1000)
+	for i := range refs {
+		refs[i] = submit(b, h, int64(i))
+	}
+	var n atomic.Int64
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/requests/"+refs[n.Add(1)%int64(len(refs))], nil))
+			if rec.Code != http.StatusOK {
+				b.Errorf("status %d", rec.Code)
+				return
+			}
+		}
+	})
+}
+
+func BenchmarkTrackByMobile(b *testing.B) {
+	h := benchAPI(b)
+	for i := range 1000 {
+		submit(b, h, int64(i))
+	}
+	var n atomic.Int64
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, fmt.Sprintf("/api/v1/requests?mobile=9%09d", n.Add(1)%1000), nil))
+			if rec.Code != http.StatusOK {
+				b.Errorf("status %d", rec.Code)
+				return
+			}
+		}
+	})
+}

@@ -1,0 +1,82 @@
+package sqlite
+
+import (
+	"context"
+	"log/slog"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/doorstep-post/doorstep/internal/request"
+	"github.com/doorstep-post/doorstep/internal/store"
+	"github.com/doorstep-post/doorstep/internal/store/storetest"
+)
+
+func openTest(t *testing.T) store.Store {
+	t.Helper()
+	st := openFile(t, filepath.Join(t.TempDir(), "doorstep.db"))
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func openFile(t *testing.T, path string) *Store {
+	t.Helper()
+	ctx := context.Background()
+	st, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Migrate(ctx, slog.New(slog.DiscardHandler)); err != nil {
+		st.Close()
+		t.Fatal(err)
+	}
+	return st
+}
+
+func TestStore(t *testing.T) {
+	storetest.Run(t, openTest)
+}
+
+func TestReopenKeepsDataAndMigrationsAreIdempotent(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sub", "doorstep.db")
+	st := openFile(t, path)
+	res, err := st.Submit(context.Background(), store.Submission{
+		Request:      storetest.NewRequest("9876543210", timeZero()),
+		NewReference: request.NewReference,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	st = openFile(t, path) // migrates again: must be a no-op
+	defer st.Close()
+	got, err := st.RequestByReference(context.Background(), res.Request.Reference)
+	if err != nil || got.Mobile != "9876543210" {
+		t.Errorf("after reopen: %+v, %v", got, err)
+	}
+	services, _ := st.Services(context.Background())
+	if len(services) != 7 {
+		t.Errorf("%d services after second migration, want 7 (seed must run once)", len(services))
+	}
+}
+
+func TestOpenRejectsUnusablePaths(t *testing.T) {
+	for _, p := range []string{"", ":memory:", "x.db?mode=ro"} {
+		if st, err := Open(context.Background(), p); err == nil {
+			st.Close()
+			t.Errorf("Open(%q) accepted it", p)
+		}
+	}
+}
+
+func TestReadersCannotWrite(t *testing.T) {
+	st := openFile(t, filepath.Join(t.TempDir(), "doorstep.db"))
+	defer st.Close()
+	if _, err := st.readers.Exec(`DELETE FROM services`); err == nil {
+		t.Error("the reader pool could write")
+	}
+}
+
+func timeZero() time.Time { return time.Date(2026, 11, 20, 9, 30, 0, 0, time.UTC) }

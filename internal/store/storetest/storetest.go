@@ -1,0 +1,255 @@
+// Package storetest is one behavioural test suite that every store backend must pass, so
+// that SQLite and PostgreSQL cannot drift apart.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/doorstep-post/doorstep/internal/request"
+	"github.com/doorstep-post/doorstep/internal/store"
+)
+
+// Opener gives a fresh, migrated, empty store for one test and cleans it up after.
+type Opener func(t *testing.T) store.Store
+
+// Run runs the whole suite against the backend that open gives.
+func Run(t *testing.T, open Opener) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, st store.Store)
+	}{
+		{"SeededCatalogue", testSeededCatalogue},
+		{"SetServiceActive", testSetServiceActive},
+		{"SubmitAndRead", testSubmitAndRead},
+		{"ReferenceCollisionRetried", testReferenceCollisionRetried},
+		{"DuplicateOpenRequest", testDuplicateOpenRequest},
+		{"IdempotencyKey", testIdempotencyKey},
+		{"ConcurrentIdenticalSubmissions", testConcurrentIdenticalSubmissions},
+		{"RequestsByMobileNewestFirst", testRequestsByMobileNewestFirst},
+		{"NotFound", testNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.fn(t, open(t))
+		})
+	}
+}
+
+var base = time.Date(2026, 11, 20, 9, 30, 0, 0, time.UTC)
+
+// NewRequest is a valid request as intake would hand it to the store.
+func NewRequest(mobile string, at time.Time) request.Request {
+	return request.Request{
+		ServiceCode: "emoney_order", Name: "Asha Devi", Address: "12 Gandhi Road, Connaught Place",
+		Pincode: "110001", Email: "asha@example.com", Mobile: mobile, Details: "Rs 2000 to my son",
+		Language: request.Hindi, Division: "New Delhi GPO Division", Region: "", Circle: "Delhi Circle",
+		District: "NEW DELHI", State: "DELHI", CreatedAt: at,
+	}
+}
+
+func submission(r request.Request) store.Submission {
+	return store.Submission{
+		Request:        r,
+		NewReference:   request.NewReference,
+		Fingerprint:    "fp-" + r.Mobile + r.ServiceCode + r.Pincode,
+		DuplicateSince: r.CreatedAt.Add(-request.DuplicateWindow),
+	}
+}
+
+func mustSubmit(t *testing.T, st store.Store, sub store.Submission) store.SubmitResult {
+	t.Helper()
+	res, err := st.Submit(context.Background(), sub)
+	if err != nil {
+		t.Fatalf("Submit: %v", err)
+	}
+	return res
+}
+
+func testSeededCatalogue(t *testing.T, st store.Store) {
+	services, err := st.Services(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"article_booking", "article_delivery", "emoney_order", "aeps_cash", "ippb_other", "pli_premium", "small_savings"}
+	if len(services) != len(want) {
+		t.Fatalf("got %d services, want %d", len(services), len(want))
+	}
+	for i, svc := range services {
+		if svc.Code != want[i] || svc.Name == "" || svc.NameHi == "" || svc.Description == "" || !svc.Active {
+			t.Errorf("service %d = %+v, want active %q with names and description", i, svc, want[i])
+		}
+	}
+}
+
+func testSetServiceActive(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	if err := st.SetServiceActive(ctx, "aeps_cash", false); err != nil {
+		t.Fatal(err)
+	}
+	services, _ := st.Services(ctx)
+	for _, svc := range services {
+		if svc.Active == (svc.Code == "aeps_cash") {
+			t.Errorf("%s active = %v", svc.Code, svc.Active)
+		}
+	}
+	if err := st.SetServiceActive(ctx, "no_such", true); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("unknown code: error = %v, want ErrNotFound", err)
+	}
+}
+
+func testSubmitAndRead(t *testing.T, st store.Store) {
+	in := NewRequest("9876543210", base)
+	res := mustSubmit(t, st, submission(in))
+	if res.Duplicate || res.Replayed {
+		t.Fatalf("first submission: %+v", res)
+	}
+	got := res.Request
+	if got.ID == 0 || got.Reference == "" || got.Status != request.StatusSubmitted {
+		t.Fatalf("saved request = %+v", got)
+	}
+	read, err := st.RequestByReference(context.Background(), got.Reference)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := in
+	want.ID, want.Reference, want.Status, want.UpdatedAt = got.ID, got.Reference, request.StatusSubmitted, in.CreatedAt
+	want.History = []request.Event{{Status: request.StatusSubmitted, At: in.CreatedAt}}
+	if fmt.Sprintf("%+v", read) != fmt.Sprintf("%+v", want) {
+		t.Errorf("read back\n got %+v\nwant %+v", read, want)
+	}
+}
+
+func testReferenceCollisionRetried(t *testing.T, st store.Store) {
+	first := mustSubmit(t, st, submission(NewRequest("9876500001", base))).Request
+	calls := 0
+	sub := submission(NewRequest("9876500002", base))
+	sub.NewReference = func() request.Reference {
+		calls++
+		if calls == 1 {
+			return first.Reference // taken
+		}
+		return request.NewReference()
+	}
+	second := mustSubmit(t, st, sub).Request
+	if calls != 2 || second.Reference == first.Reference {
+		t.Errorf("calls = %d, references %s and %s", calls, first.Reference, second.Reference)
+	}
+}
+
+func testDuplicateOpenRequest(t *testing.T, st store.Store) {
+	first := mustSubmit(t, st, submission(NewRequest("9876543210", base))).Request
+
+	again := mustSubmit(t, st, submission(NewRequest("9876543210", base.Add(3*time.Hour))))
+	if !again.Duplicate || again.Request.Reference != first.Reference {
+		t.Errorf("same mobile, service, pincode within 24h: %+v, want duplicate of %s", again, first.Reference)
+	}
+
+	other := NewRequest("9876543210", base.Add(3*time.Hour))
+	other.ServiceCode = "pli_premium"
+	if res := mustSubmit(t, st, submission(other)); res.Duplicate {
+		t.Error("another service was taken as a duplicate")
+	}
+	other = NewRequest("9876543210", base.Add(3*time.Hour))
+	other.Pincode = "110002"
+	if res := mustSubmit(t, st, submission(other)); res.Duplicate {
+		t.Error("another pincode was taken as a duplicate")
+	}
+
+	later := mustSubmit(t, st, submission(NewRequest("9876543210", base.Add(request.DuplicateWindow+time.Minute))))
+	if later.Duplicate {
+		t.Error("a request older than the window was taken as a duplicate")
+	}
+}
+
+func testIdempotencyKey(t *testing.T, st store.Store) {
+	sub := submission(NewRequest("9000000001", base))
+	sub.IdempotencyKey = "key-1"
+	first := mustSubmit(t, st, sub)
+	retry := mustSubmit(t, st, sub)
+	if !retry.Replayed || retry.Duplicate || retry.Request.Reference != first.Request.Reference {
+		t.Errorf("retry = %+v, want replay of %s", retry, first.Request.Reference)
+	}
+	changed := sub
+	changed.Fingerprint = "something else"
+	if _, err := st.Submit(context.Background(), changed); !errors.Is(err, store.ErrIdempotencyKeyReused) {
+		t.Errorf("reused key with other content: error = %v", err)
+	}
+	// A key first answered with a duplicate replays as a duplicate.
+	dup := submission(NewRequest("9000000001", base.Add(time.Minute)))
+	dup.IdempotencyKey = "key-2"
+	if res := mustSubmit(t, st, dup); !res.Duplicate || res.Replayed {
+		t.Fatalf("duplicate = %+v", res)
+	}
+	if res := mustSubmit(t, st, dup); !res.Duplicate || !res.Replayed {
+		t.Errorf("replayed duplicate = %+v", res)
+	}
+	list, _ := st.RequestsByMobile(context.Background(), "9000000001", 10)
+	if len(list) != 1 {
+		t.Errorf("%d requests saved, want 1", len(list))
+	}
+}
+
+func testConcurrentIdenticalSubmissions(t *testing.T, st store.Store) {
+	const n = 8
+	var wg sync.WaitGroup
+	refs := make([]request.Reference, n)
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() {
+			res, err := st.Submit(context.Background(), submission(NewRequest("9111111111", base)))
+			refs[i], errs[i] = res.Request.Reference, err
+		})
+	}
+	wg.Wait()
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatalf("submission %d: %v", i, errs[i])
+		}
+		if refs[i] != refs[0] {
+			t.Errorf("submission %d got %s, submission 0 got %s", i, refs[i], refs[0])
+		}
+	}
+	list, _ := st.RequestsByMobile(context.Background(), "9111111111", 10)
+	if len(list) != 1 {
+		t.Errorf("%d requests saved, want 1", len(list))
+	}
+}
+
+func testRequestsByMobileNewestFirst(t *testing.T, st store.Store) {
+	var want []request.Reference
+	for i, svc := range []string{"article_booking", "article_delivery", "emoney_order"} {
+		r := NewRequest("9222222222", base.Add(time.Duration(i)*time.Hour))
+		r.ServiceCode = svc
+		want = append([]request.Reference{mustSubmit(t, st, submission(r)).Request.Reference}, want...)
+	}
+	mustSubmit(t, st, submission(NewRequest("9333333333", base)))
+	got, err := st.RequestsByMobile(context.Background(), "9222222222", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 {
+		t.Fatalf("got %d requests, want 3", len(got))
+	}
+	for i := range got {
+		if got[i].Reference != want[i] || len(got[i].History) != 1 {
+			t.Errorf("position %d: %s with %d events, want %s with 1", i, got[i].Reference, len(got[i].History), want[i])
+		}
+	}
+	if limited, _ := st.RequestsByMobile(context.Background(), "9222222222", 2); len(limited) != 2 || limited[0].Reference != want[0] {
+		t.Errorf("limit 2 gave %d requests", len(limited))
+	}
+	if none, err := st.RequestsByMobile(context.Background(), "9444444444", 10); err != nil || len(none) != 0 {
+		t.Errorf("unknown mobile: %v, %v", none, err)
+	}
+}
+
+func testNotFound(t *testing.T, st store.Store) {
+	if _, err := st.RequestByReference(context.Background(), request.NewReference()); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("error = %v, want ErrNotFound", err)
+	}
+}
