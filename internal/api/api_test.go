@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -21,24 +20,9 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 
 	"github.com/doorstep-post/doorstep/internal/intake"
-	"github.com/doorstep-post/doorstep/internal/postal"
 	"github.com/doorstep-post/doorstep/internal/store/sqlite"
+	"github.com/doorstep-post/doorstep/internal/testenv"
 )
-
-var (
-	directoryOnce sync.Once
-	directory     *postal.Directory
-)
-
-func loadDirectory(t testing.TB) *postal.Directory {
-	directoryOnce.Do(func() {
-		var err error
-		if directory, err = postal.Load(); err != nil {
-			panic(err)
-		}
-	})
-	return directory
-}
 
 // testAPI is the API on a real SQLite file, behind a real HTTP server, with a client that
 // checks every response against the OpenAPI document.
@@ -52,16 +36,8 @@ type testAPI struct {
 
 func newTestAPI(t *testing.T) *testAPI {
 	t.Helper()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "doorstep.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx, slog.New(slog.DiscardHandler)); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(New(intake.New(st, loadDirectory(t)), slog.New(slog.DiscardHandler)))
+	st := testenv.SQLite(t)
+	srv := httptest.NewServer(New(intake.New(st, testenv.Directory(t)), slog.New(slog.DiscardHandler)))
 	t.Cleanup(srv.Close)
 	spec := sharedSpec(t)
 	return &testAPI{t: t, url: srv.URL, store: st, spec: spec,

@@ -1,34 +1,24 @@
 package api
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 
 	"github.com/doorstep-post/doorstep/internal/intake"
-	"github.com/doorstep-post/doorstep/internal/store/sqlite"
+	"github.com/doorstep-post/doorstep/internal/testenv"
 )
 
 // benchAPI is the API handler on a real SQLite file, called without a network in between so
 // that the figures are Doorstep's own cost (validation, routing, SQL, JSON).
 func benchAPI(b *testing.B) http.Handler {
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "doorstep.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx, slog.New(slog.DiscardHandler)); err != nil {
-		b.Fatal(err)
-	}
-	return New(intake.New(st, loadDirectory(b)), slog.New(slog.DiscardHandler))
+	st := testenv.SQLite(b)
+	return New(intake.New(st, testenv.Directory(b)), slog.New(slog.DiscardHandler))
 }
 
 var pincodes = []string{"110001", "400001", "560001", "226001", "700001", "600001", "500001", "380001"}

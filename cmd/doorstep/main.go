@@ -1,0 +1,169 @@
+// Command doorstep runs Doorstep: India Post doorstep service requests, raised by customers
+// on the web or the mobile app and served by the Division of their pincode.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/doorstep-post/doorstep/internal/config"
+	"github.com/doorstep-post/doorstep/internal/intake"
+	"github.com/doorstep-post/doorstep/internal/postal"
+	"github.com/doorstep-post/doorstep/internal/server"
+	"github.com/doorstep-post/doorstep/internal/store/sqlite"
+)
+
+const usage = `Doorstep takes India Post services to people's doorsteps: customers raise a request,
+get a reference number and track it; the Division serving their pincode attends to it.
+
+Usage:
+  doorstep serve [flags]     run the web portal and the JSON API (applies migrations first)
+  doorstep migrate [flags]   apply database migrations and exit
+  doorstep help              show this help
+
+Settings, for every command (a flag wins over its environment variable):
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+}
+
+// run is main without the process: it returns the exit code.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		printUsage(stderr)
+		return 2
+	}
+	command := args[0]
+	switch command {
+	case "help", "-h", "-help", "--help":
+		printUsage(stdout)
+		return 0
+	case "serve", "migrate":
+	default:
+		fmt.Fprintf(stderr, "doorstep: unknown command %q\n\n", command)
+		printUsage(stderr)
+		return 2
+	}
+	cfg, err := config.Load(command, args[1:], getenv, stderr)
+	if errors.Is(err, config.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "doorstep: bad configuration:\n%v\n", err)
+		return 2
+	}
+	log := newLogger(cfg, stderr)
+	switch command {
+	case "migrate":
+		err = migrate(ctx, cfg, log)
+	case "serve":
+		err = serve(ctx, cfg, log, nil)
+	}
+	if err != nil {
+		log.Error("doorstep stopped with an error", "command", command, "err", err)
+		return 1
+	}
+	return 0
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprint(w, usage)
+	config.WriteSettings(w)
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
+	if cfg.LogFormat == "json" {
+		h = slog.NewJSONHandler(w, opts)
+	}
+	return slog.New(server.LogHandler(h))
+}
+
+func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*sqlite.Store, error) {
+	st, err := sqlite.Open(ctx, cfg.Database.Path)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.Migrate(ctx, log); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return st, nil
+}
+
+func migrate(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	st, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	log.Info("database is up to date", "database", cfg.Database.Path)
+	return st.Close()
+}
+
+// serve runs until ctx is cancelled (SIGINT or SIGTERM), then lets requests in flight finish
+// and closes the database. onListen, if not nil, is told the address bound (tests use :0).
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger, onListen func(addr string)) error {
+	st, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := st.Close(); err != nil {
+			log.Error("closing the database", "err", err)
+		}
+	}()
+	dir, err := postal.Load()
+	if err != nil {
+		return err
+	}
+	handler, err := server.Handler(st, intake.New(st, dir), log)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second, // slow mobile networks, but not forever
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	log.Info("doorstep is serving", "addr", ln.Addr().String(), "database", cfg.Database.Path, "pincodes", dir.Len())
+	if onListen != nil {
+		onListen(ln.Addr().String())
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests in flight", "timeout", cfg.ShutdownTimeout)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped cleanly")
+	return nil
+}

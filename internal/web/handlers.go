@@ -1,0 +1,239 @@
+package web
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"strings"
+	"unicode"
+
+	"github.com/doorstep-post/doorstep/internal/intake"
+	"github.com/doorstep-post/doorstep/internal/request"
+	"github.com/doorstep-post/doorstep/internal/store"
+)
+
+// A form token is drawn each time the form is shown and sent back with it. It is the
+// submission's idempotency key, so a form sent twice (a double tap, a retry on a slow
+// network) makes one request.
+const (
+	formTokenBytes  = 16
+	formTokenMaxLen = 64
+	idempotencyPfx  = "form:"
+	maxTrackQuery   = 100 // longer than any reference or mobile number as typed
+)
+
+func newFormToken() string {
+	b := make([]byte, formTokenBytes)
+	_, _ = rand.Read(b) // never fails: crypto/rand crashes the program instead
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// validFormToken: 1 to 64 URL-safe characters.
+func validFormToken(tok string) bool {
+	if tok == "" || len(tok) > formTokenMaxLen {
+		return false
+	}
+	for i := 0; i < len(tok); i++ {
+		c := tok[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// requestForm shows an empty request form.
+func (p *Portal) requestForm(w http.ResponseWriter, r *http.Request) {
+	lang := p.language(r)
+	p.renderForm(w, r, lang, http.StatusOK, formValues{Language: string(lang), Token: newFormToken()}, nil, "")
+}
+
+// renderForm shows the form with values, field messages and a message about the whole form.
+func (p *Portal) renderForm(w http.ResponseWriter, r *http.Request, lang request.Language, status int,
+	values formValues, errs request.FieldErrors, general string) {
+	services, err := p.intake.ActiveServices(r.Context())
+	if err != nil {
+		text := msgServerError
+		if status == http.StatusInternalServerError && general != "" {
+			text = general // why the form came back, for example that nothing was saved
+		}
+		p.log.ErrorContext(r.Context(), "web: list services", "method", r.Method, "path", r.URL.Path, "err", err)
+		p.renderMessage(w, r, http.StatusInternalServerError, lang, titleServerError, text)
+		return
+	}
+	title := titleForm
+	if len(errs) > 0 || general != "" {
+		title = titleFormError
+	}
+	if general != "" {
+		general = translate(lang, general)
+	}
+	p.render(w, r, status, "form", newFormPage(p.base(lang, title, navRequest), services, values, errs, general))
+}
+
+// redirectToForm sends a GET of the form's action URL (a bookmark of the page a form with
+// mistakes came back on) to the form.
+func (p *Portal) redirectToForm(w http.ResponseWriter, r *http.Request) {
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// submitRequest saves a request from the form, then redirects to its page (POST, redirect,
+// GET), so that reloading the page cannot send the form again.
+func (p *Portal) submitRequest(w http.ResponseWriter, r *http.Request) {
+	lang := p.language(r)
+	r.Body = http.MaxBytesReader(w, r.Body, MaxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		status, msg := http.StatusBadRequest, msgFormUnreadable
+		if tooBig := (*http.MaxBytesError)(nil); errors.As(err, &tooBig) {
+			status, msg = http.StatusRequestEntityTooLarge, msgFormTooLarge
+		}
+		p.renderForm(w, r, lang, status, formValues{Language: string(lang), Token: newFormToken()}, nil, msg)
+		return
+	}
+	values := formValuesFrom(r.PostForm)
+	if !validFormToken(values.Token) {
+		values.Token = newFormToken()
+		p.renderForm(w, r, lang, http.StatusBadRequest, values, nil, msgFormExpired)
+		return
+	}
+
+	res, err := p.intake.Submit(r.Context(), values.submission(), idempotencyPfx+values.Token)
+	var invalid *request.ValidationError
+	switch {
+	case errors.As(err, &invalid):
+		p.renderForm(w, r, lang, http.StatusUnprocessableEntity, values, invalid.Fields, "")
+	case errors.Is(err, store.ErrIdempotencyKeyReused):
+		values.Token = newFormToken()
+		p.renderForm(w, r, lang, http.StatusConflict, values, nil, msgFormChanged)
+	case errors.Is(err, intake.ErrBadIdempotencyKey): // cannot happen: the token was checked
+		values.Token = newFormToken()
+		p.renderForm(w, r, lang, http.StatusBadRequest, values, nil, msgFormExpired)
+	case err != nil:
+		// The form comes back as typed with the same token: sending it again is safe even if
+		// the request was saved after all.
+		p.log.ErrorContext(r.Context(), "web: save request", "path", r.URL.Path, "err", err)
+		p.renderForm(w, r, lang, http.StatusInternalServerError, values, nil, msgNotSaved)
+	default:
+		target := requestURL(res.Request.Reference)
+		if res.Duplicate {
+			target += "?duplicate=1"
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		http.Redirect(w, r, target, http.StatusSeeOther)
+	}
+}
+
+// showRequest is the confirmation and status page of one request.
+func (p *Portal) showRequest(w http.ResponseWriter, r *http.Request) {
+	lang := p.language(r)
+	req, err := p.intake.Track(r.Context(), r.PathValue("reference"))
+	switch {
+	case errors.Is(err, request.ErrReferenceFormat), errors.Is(err, request.ErrReferenceCheck):
+		// The address is not echoed back: a crafted link could make the page say anything.
+		p.renderMessage(w, r, http.StatusNotFound, lang, titleNoRequest, msgBadReferenceURL)
+		return
+	case errors.Is(err, store.ErrNotFound):
+		ref, _ := request.ParseReference(r.PathValue("reference"))
+		p.renderMessage(w, r, http.StatusNotFound, lang, titleNoRequest, msgNoSuchRequest, ref.String())
+		return
+	case err != nil:
+		p.serverError(w, r, lang, "find request", err)
+		return
+	}
+	views, err := p.publicViews(r, lang, []request.Request{req})
+	if err != nil {
+		p.serverError(w, r, lang, "list services", err)
+		return
+	}
+	p.render(w, r, http.StatusOK, "request", &requestPage{
+		base:      p.base(lang, titleRequest, "", views[0].Reference),
+		Request:   views[0],
+		Duplicate: r.URL.Query().Get("duplicate") == "1",
+	})
+}
+
+// track finds requests by reference number or by mobile number, whichever was typed.
+func (p *Portal) track(w http.ResponseWriter, r *http.Request) {
+	lang := p.language(r)
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	page := &trackPage{base: p.base(lang, titleTrack, navTrack), Query: q}
+	fail := func(status int, msg string, args ...any) {
+		page.Title = translate(lang, titleTrackError)
+		page.Error = translate(lang, msg, args...)
+		p.render(w, r, status, "track", page)
+	}
+	notFound := func(msg string, args ...any) {
+		page.Notice = translate(lang, msg, args...)
+		p.render(w, r, http.StatusNotFound, "track", page)
+	}
+
+	var found []request.Request
+	switch mobile, mobileMsg := request.NormalizeMobile(q); {
+	case q == "":
+		p.render(w, r, http.StatusOK, "track", page)
+		return
+	case len(q) > maxTrackQuery:
+		fail(http.StatusUnprocessableEntity, msgTrackTooLong)
+		return
+	case mobileMsg == "":
+		reqs, err := p.intake.TrackMobile(r.Context(), mobile)
+		if err != nil {
+			p.serverError(w, r, lang, "track by mobile", err)
+			return
+		}
+		page.Mobile = request.MaskMobile(mobile)
+		if len(reqs) == 0 {
+			notFound(msgTrackNoMobile, mobile[len(mobile)-4:])
+			return
+		}
+		found = reqs
+	case !strings.ContainsFunc(q, unicode.IsLetter):
+		// No letter: meant as a mobile number (a reference always has letters), so say what
+		// is wrong with it as a mobile number.
+		fail(http.StatusUnprocessableEntity, mobileMsg)
+		return
+	default:
+		req, err := p.intake.Track(r.Context(), q)
+		switch {
+		case errors.Is(err, request.ErrReferenceCheck):
+			fail(http.StatusUnprocessableEntity, msgTrackReferenceCheck)
+			return
+		case errors.Is(err, request.ErrReferenceFormat):
+			fail(http.StatusUnprocessableEntity, msgTrackReferenceFormat)
+			return
+		case errors.Is(err, store.ErrNotFound):
+			ref, _ := request.ParseReference(q)
+			notFound(msgTrackNoRequest, ref.String())
+			return
+		case err != nil:
+			p.serverError(w, r, lang, "track by reference", err)
+			return
+		}
+		found = []request.Request{req}
+	}
+	views, err := p.publicViews(r, lang, found)
+	if err != nil {
+		p.serverError(w, r, lang, "list services", err)
+		return
+	}
+	page.Results = views
+	p.render(w, r, http.StatusOK, "track", page)
+}
+
+// publicViews turns requests into what public pages may show of them.
+func (p *Portal) publicViews(r *http.Request, lang request.Language, reqs []request.Request) ([]requestView, error) {
+	all, err := p.intake.AllServices(r.Context()) // a request keeps its service even if it was switched off
+	if err != nil {
+		return nil, err
+	}
+	services := make(map[string]request.Service, len(all))
+	for _, svc := range all {
+		services[svc.Code] = svc
+	}
+	views := make([]requestView, len(reqs))
+	for i, req := range reqs {
+		views[i] = newRequestView(lang, req, services)
+	}
+	return views, nil
+}
