@@ -183,3 +183,13 @@ func (d *Directory) Divisions() []Division {
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
 }
+
+// Pincodes lists every pincode in the directory, sorted.
+func (d *Directory) Pincodes() []string {
+	out := make([]string, 0, len(d.byPincode))
+	for p := range d.byPincode {
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out
+}
