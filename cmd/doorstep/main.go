@@ -19,6 +19,8 @@ import (
 	"github.com/doorstep-post/doorstep/internal/intake"
 	"github.com/doorstep-post/doorstep/internal/postal"
 	"github.com/doorstep-post/doorstep/internal/server"
+	"github.com/doorstep-post/doorstep/internal/store"
+	"github.com/doorstep-post/doorstep/internal/store/postgres"
 	"github.com/doorstep-post/doorstep/internal/store/sqlite"
 )
 
@@ -92,8 +94,22 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	return slog.New(server.LogHandler(h))
 }
 
-func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*sqlite.Store, error) {
-	st, err := sqlite.Open(ctx, cfg.Database.Path)
+// migratingStore is a backend that can bring its schema up to date.
+type migratingStore interface {
+	store.Store
+	Migrate(ctx context.Context, log *slog.Logger) error
+}
+
+// openStore opens the configured backend and applies pending migrations.
+func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (migratingStore, error) {
+	var st migratingStore
+	var err error
+	switch cfg.Database.Driver {
+	case "postgres":
+		st, err = postgres.Open(ctx, cfg.Database.URL)
+	default:
+		st, err = sqlite.Open(ctx, cfg.Database.Path)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +125,7 @@ func migrate(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	log.Info("database is up to date", "database", cfg.Database.Path)
+	log.Info("database is up to date", "database", cfg.Database.Display())
 	return st.Close()
 }
 
@@ -146,7 +162,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, onListen fu
 	if err != nil {
 		return err
 	}
-	log.Info("doorstep is serving", "addr", ln.Addr().String(), "database", cfg.Database.Path, "pincodes", dir.Len())
+	log.Info("doorstep is serving", "addr", ln.Addr().String(), "database", cfg.Database.Display(), "pincodes", dir.Len())
 	if onListen != nil {
 		onListen(ln.Addr().String())
 	}

@@ -20,7 +20,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 
 	"github.com/doorstep-post/doorstep/internal/intake"
-	"github.com/doorstep-post/doorstep/internal/store/sqlite"
+	"github.com/doorstep-post/doorstep/internal/store"
 	"github.com/doorstep-post/doorstep/internal/testenv"
 )
 
@@ -30,13 +30,12 @@ type testAPI struct {
 	t      *testing.T
 	url    string
 	client *http.Client
-	store  *sqlite.Store
+	store  store.Store
 	spec   *specChecker
 }
 
-func newTestAPI(t *testing.T) *testAPI {
+func newTestAPI(t *testing.T, st store.Store) *testAPI {
 	t.Helper()
-	st := testenv.SQLite(t)
 	srv := httptest.NewServer(New(intake.New(st, testenv.Directory(t)), slog.New(slog.DiscardHandler)))
 	t.Cleanup(srv.Close)
 	spec := sharedSpec(t)
@@ -197,295 +196,315 @@ func (v *validatingTransport) RoundTrip(req *http.Request) (*http.Response, erro
 }
 
 func TestServices(t *testing.T) {
-	a := newTestAPI(t)
-	var services []serviceJSON
-	r := a.get("/api/v1/services")
-	if r.status != http.StatusOK {
-		t.Fatalf("status %d", r.status)
-	}
-	r.decode(t, &services)
-	if len(services) != 7 || services[0].Code != "article_booking" || services[0].NameHi == "" {
-		t.Fatalf("services = %+v", services)
-	}
-	if err := a.store.SetServiceActive(context.Background(), "aeps_cash", false); err != nil {
-		t.Fatal(err)
-	}
-	a.get("/api/v1/services").decode(t, &services)
-	for _, svc := range services {
-		if svc.Code == "aeps_cash" {
-			t.Error("an inactive service is listed")
+	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
+		a := newTestAPI(t, st)
+		var services []serviceJSON
+		r := a.get("/api/v1/services")
+		if r.status != http.StatusOK {
+			t.Fatalf("status %d", r.status)
 		}
-	}
-	if len(services) != 6 {
-		t.Errorf("%d services after switching one off, want 6", len(services))
-	}
-	r = a.do(http.MethodPost, "/api/v1/requests", submissionJSON(map[string]any{"service": "aeps_cash"}), nil)
-	if p := r.problem(t); r.status != http.StatusUnprocessableEntity || !strings.Contains(p.Errors["service"], "not available") {
-		t.Errorf("inactive service: %d %+v", r.status, p)
-	}
+		r.decode(t, &services)
+		if len(services) != 7 || services[0].Code != "article_booking" || services[0].NameHi == "" {
+			t.Fatalf("services = %+v", services)
+		}
+		if err := a.store.SetServiceActive(context.Background(), "aeps_cash", false); err != nil {
+			t.Fatal(err)
+		}
+		a.get("/api/v1/services").decode(t, &services)
+		for _, svc := range services {
+			if svc.Code == "aeps_cash" {
+				t.Error("an inactive service is listed")
+			}
+		}
+		if len(services) != 6 {
+			t.Errorf("%d services after switching one off, want 6", len(services))
+		}
+		r = a.do(http.MethodPost, "/api/v1/requests", submissionJSON(map[string]any{"service": "aeps_cash"}), nil)
+		if p := r.problem(t); r.status != http.StatusUnprocessableEntity || !strings.Contains(p.Errors["service"], "not available") {
+			t.Errorf("inactive service: %d %+v", r.status, p)
+		}
+	})
 }
 
 func TestPincodes(t *testing.T) {
-	a := newTestAPI(t)
-	var area areaJSON
-	r := a.get("/api/v1/pincodes/110001")
-	r.decode(t, &area)
-	if r.status != http.StatusOK || area.Division != "New Delhi GPO Division" || area.Region != nil || area.Circle != "Delhi Circle" || area.District != "NEW DELHI" {
-		t.Errorf("110001: %d %+v", r.status, area)
-	}
-	a.get("/api/v1/pincodes/560001").decode(t, &area)
-	if area.Region == nil || *area.Region != "Bengaluru HQ Region" {
-		t.Errorf("560001 region = %v", area.Region)
-	}
-	r = a.get("/api/v1/pincodes/999999")
-	if p := r.problem(t); r.status != http.StatusNotFound || p.Detail != "We do not have pincode 999999 in the India Post directory." {
-		t.Errorf("999999: %d %+v", r.status, p)
-	}
-	for _, bad := range []string{"011000", "11000", "abcdef", "1100011"} {
-		r = a.get("/api/v1/pincodes/" + bad)
-		if p := r.problem(t); r.status != http.StatusUnprocessableEntity || p.Errors["pincode"] == "" {
-			t.Errorf("%s: %d %+v", bad, r.status, p)
+	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
+		a := newTestAPI(t, st)
+		var area areaJSON
+		r := a.get("/api/v1/pincodes/110001")
+		r.decode(t, &area)
+		if r.status != http.StatusOK || area.Division != "New Delhi GPO Division" || area.Region != nil || area.Circle != "Delhi Circle" || area.District != "NEW DELHI" {
+			t.Errorf("110001: %d %+v", r.status, area)
 		}
-	}
+		a.get("/api/v1/pincodes/560001").decode(t, &area)
+		if area.Region == nil || *area.Region != "Bengaluru HQ Region" {
+			t.Errorf("560001 region = %v", area.Region)
+		}
+		r = a.get("/api/v1/pincodes/999999")
+		if p := r.problem(t); r.status != http.StatusNotFound || p.Detail != "We do not have pincode 999999 in the India Post directory." {
+			t.Errorf("999999: %d %+v", r.status, p)
+		}
+		for _, bad := range []string{"011000", "11000", "abcdef", "1100011"} {
+			r = a.get("/api/v1/pincodes/" + bad)
+			if p := r.problem(t); r.status != http.StatusUnprocessableEntity || p.Errors["pincode"] == "" {
+				t.Errorf("%s: %d %+v", bad, r.status, p)
+			}
+		}
+	})
 }
 
 func TestCreateAndTrack(t *testing.T) {
-	a := newTestAPI(t)
-	r := a.do(http.MethodPost, "/api/v1/requests", submissionJSON(nil), nil)
-	if r.status != http.StatusCreated {
-		t.Fatalf("status %d: %s", r.status, r.body)
-	}
-	var created createdJSON
-	r.decode(t, &created)
-	if created.Status != "submitted" || created.Division != "New Delhi GPO Division" || created.Region != nil || created.Circle != "Delhi Circle" || created.Duplicate {
-		t.Errorf("created = %+v", created)
-	}
-	loc := r.header.Get("Location")
-	if loc != "/api/v1/requests/"+strings.ReplaceAll(created.Reference, "-", "") {
-		t.Errorf("Location = %q for %s", loc, created.Reference)
-	}
-
-	r = a.get(loc)
-	var view publicRequestJSON
-	r.decode(t, &view)
-	if r.status != http.StatusOK || view.Reference != created.Reference || view.NameInitials != "A. D." || view.MobileMasked != "******3210" ||
-		view.Service != "emoney_order" || view.ServiceName != "e-Money Order" || len(view.History) != 1 || view.History[0].Status != "submitted" {
-		t.Errorf("tracked = %d %+v", r.status, view)
-	}
-	for _, private := range []string{"Asha", "9876543210", "asha@example.com", "Gandhi Road", "my son"} {
-		if bytes.Contains(r.body, []byte(private)) {
-			t.Errorf("public view shows %q: %s", private, r.body)
+	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
+		a := newTestAPI(t, st)
+		r := a.do(http.MethodPost, "/api/v1/requests", submissionJSON(nil), nil)
+		if r.status != http.StatusCreated {
+			t.Fatalf("status %d: %s", r.status, r.body)
 		}
-	}
-	// Any case, spaces instead of dashes.
-	typed := strings.ToLower(strings.ReplaceAll(created.Reference, "-", " "))
-	if r := a.get("/api/v1/requests/" + strings.ReplaceAll(typed, " ", "%20")); r.status != http.StatusOK {
-		t.Errorf("lower case with spaces: status %d", r.status)
-	}
+		var created createdJSON
+		r.decode(t, &created)
+		if created.Status != "submitted" || created.Division != "New Delhi GPO Division" || created.Region != nil || created.Circle != "Delhi Circle" || created.Duplicate {
+			t.Errorf("created = %+v", created)
+		}
+		loc := r.header.Get("Location")
+		if loc != "/api/v1/requests/"+strings.ReplaceAll(created.Reference, "-", "") {
+			t.Errorf("Location = %q for %s", loc, created.Reference)
+		}
+
+		r = a.get(loc)
+		var view publicRequestJSON
+		r.decode(t, &view)
+		if r.status != http.StatusOK || view.Reference != created.Reference || view.NameInitials != "A. D." || view.MobileMasked != "******3210" ||
+			view.Service != "emoney_order" || view.ServiceName != "e-Money Order" || len(view.History) != 1 || view.History[0].Status != "submitted" {
+			t.Errorf("tracked = %d %+v", r.status, view)
+		}
+		for _, private := range []string{"Asha", "9876543210", "asha@example.com", "Gandhi Road", "my son"} {
+			if bytes.Contains(r.body, []byte(private)) {
+				t.Errorf("public view shows %q: %s", private, r.body)
+			}
+		}
+		// Any case, spaces instead of dashes.
+		typed := strings.ToLower(strings.ReplaceAll(created.Reference, "-", " "))
+		if r := a.get("/api/v1/requests/" + strings.ReplaceAll(typed, " ", "%20")); r.status != http.StatusOK {
+			t.Errorf("lower case with spaces: status %d", r.status)
+		}
+	})
 }
 
 func TestTrackByMobileNewestFirst(t *testing.T) {
-	a := newTestAPI(t)
-	var refs []string
-	for _, svc := range []string{"article_booking", "pli_premium", "small_savings"} {
-		var c createdJSON
-		a.do(http.MethodPost, "/api/v1/requests", submissionJSON(map[string]any{"service": svc, "mobile": "9123456789"}), nil).decode(t, &c)
-		refs = append([]string{c.Reference}, refs...)
-	}
-	a.do(http.MethodPost, "/api/v1/requests", submissionJSON(map[string]any{"mobile": "9000000000"}), nil)
-
-	var list requestListJSON
-	r := a.get("/api/v1/requests?mobile=%2B91%2091234%2056789")
-	r.decode(t, &list)
-	if r.status != http.StatusOK || list.MobileMasked != "******6789" || len(list.Requests) != 3 {
-		t.Fatalf("list: %d %s", r.status, r.body)
-	}
-	// Created within the same millisecond they may tie on time; the set must match and
-	// times must not increase.
-	got := []string{list.Requests[0].Reference, list.Requests[1].Reference, list.Requests[2].Reference}
-	for i := 1; i < 3; i++ {
-		if list.Requests[i].CreatedAt.After(list.Requests[i-1].CreatedAt) {
-			t.Errorf("not newest first: %v", got)
+	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
+		a := newTestAPI(t, st)
+		var refs []string
+		for _, svc := range []string{"article_booking", "pli_premium", "small_savings"} {
+			var c createdJSON
+			a.do(http.MethodPost, "/api/v1/requests", submissionJSON(map[string]any{"service": svc, "mobile": "9123456789"}), nil).decode(t, &c)
+			refs = append([]string{c.Reference}, refs...)
 		}
-	}
-	sort.Strings(got)
-	sort.Strings(refs)
-	if fmt.Sprint(got) != fmt.Sprint(refs) {
-		t.Errorf("requests %v, want %v", got, refs)
-	}
+		a.do(http.MethodPost, "/api/v1/requests", submissionJSON(map[string]any{"mobile": "9000000000"}), nil)
 
-	r = a.get("/api/v1/requests?mobile=8111111111")
-	r.decode(t, &list)
-	if r.status != http.StatusOK || len(list.Requests) != 0 {
-		t.Errorf("unknown mobile: %d %s", r.status, r.body)
-	}
-	for _, q := range []string{"", "?mobile=", "?mobile=12345", "?mobile=5123456789"} {
-		r = a.get("/api/v1/requests" + q)
-		if p := r.problem(t); r.status != http.StatusUnprocessableEntity || p.Errors["mobile"] == "" {
-			t.Errorf("%q: %d %+v", q, r.status, p)
+		var list requestListJSON
+		r := a.get("/api/v1/requests?mobile=%2B91%2091234%2056789")
+		r.decode(t, &list)
+		if r.status != http.StatusOK || list.MobileMasked != "******6789" || len(list.Requests) != 3 {
+			t.Fatalf("list: %d %s", r.status, r.body)
 		}
-	}
+		// Created within the same millisecond they may tie on time; the set must match and
+		// times must not increase.
+		got := []string{list.Requests[0].Reference, list.Requests[1].Reference, list.Requests[2].Reference}
+		for i := 1; i < 3; i++ {
+			if list.Requests[i].CreatedAt.After(list.Requests[i-1].CreatedAt) {
+				t.Errorf("not newest first: %v", got)
+			}
+		}
+		sort.Strings(got)
+		sort.Strings(refs)
+		if fmt.Sprint(got) != fmt.Sprint(refs) {
+			t.Errorf("requests %v, want %v", got, refs)
+		}
+
+		r = a.get("/api/v1/requests?mobile=8111111111")
+		r.decode(t, &list)
+		if r.status != http.StatusOK || len(list.Requests) != 0 {
+			t.Errorf("unknown mobile: %d %s", r.status, r.body)
+		}
+		for _, q := range []string{"", "?mobile=", "?mobile=12345", "?mobile=5123456789"} {
+			r = a.get("/api/v1/requests" + q)
+			if p := r.problem(t); r.status != http.StatusUnprocessableEntity || p.Errors["mobile"] == "" {
+				t.Errorf("%q: %d %+v", q, r.status, p)
+			}
+		}
+	})
 }
 
 func TestTrackErrors(t *testing.T) {
-	a := newTestAPI(t)
-	var created createdJSON
-	a.do(http.MethodPost, "/api/v1/requests", submissionJSON(nil), nil).decode(t, &created)
-	ref := []byte(created.Reference)
-	// One wrong character.
-	if ref[5] == 'A' {
-		ref[5] = 'B'
-	} else {
-		ref[5] = 'A'
-	}
-	r := a.get("/api/v1/requests/" + string(ref))
-	if p := r.problem(t); r.status != http.StatusUnprocessableEntity || !strings.Contains(p.Errors["reference"], "typing mistake") {
-		t.Errorf("typo: %d %+v", r.status, p)
-	}
-	r = a.get("/api/v1/requests/not-a-reference")
-	if p := r.problem(t); r.status != http.StatusUnprocessableEntity || p.Errors["reference"] == "" {
-		t.Errorf("malformed: %d %+v", r.status, p)
-	}
-	r = a.get("/api/v1/requests/DS-22222-22222")
-	if p := r.problem(t); r.status != http.StatusNotFound || p.Code != CodeNotFound {
-		t.Errorf("unknown: %d %+v", r.status, p)
-	}
+	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
+		a := newTestAPI(t, st)
+		var created createdJSON
+		a.do(http.MethodPost, "/api/v1/requests", submissionJSON(nil), nil).decode(t, &created)
+		ref := []byte(created.Reference)
+		// One wrong character.
+		if ref[5] == 'A' {
+			ref[5] = 'B'
+		} else {
+			ref[5] = 'A'
+		}
+		r := a.get("/api/v1/requests/" + string(ref))
+		if p := r.problem(t); r.status != http.StatusUnprocessableEntity || !strings.Contains(p.Errors["reference"], "typing mistake") {
+			t.Errorf("typo: %d %+v", r.status, p)
+		}
+		r = a.get("/api/v1/requests/not-a-reference")
+		if p := r.problem(t); r.status != http.StatusUnprocessableEntity || p.Errors["reference"] == "" {
+			t.Errorf("malformed: %d %+v", r.status, p)
+		}
+		r = a.get("/api/v1/requests/DS-22222-22222")
+		if p := r.problem(t); r.status != http.StatusNotFound || p.Code != CodeNotFound {
+			t.Errorf("unknown: %d %+v", r.status, p)
+		}
+	})
 }
 
 func TestDuplicateAndIdempotency(t *testing.T) {
-	a := newTestAPI(t)
-	key := map[string]string{"Idempotency-Key": "7d3c0a1e-5b1f-4c1a-9f0e-2a6b8c9d0e1f"}
-	first := a.do(http.MethodPost, "/api/v1/requests", submissionJSON(nil), key)
-	retry := a.do(http.MethodPost, "/api/v1/requests", submissionJSON(nil), key)
-	if first.status != http.StatusCreated || retry.status != http.StatusCreated {
-		t.Fatalf("statuses %d, %d; want 201 twice", first.status, retry.status)
-	}
-	var c1, c2 createdJSON
-	first.decode(t, &c1)
-	retry.decode(t, &c2)
-	if c1 != c2 || retry.header.Get("Location") != first.header.Get("Location") {
-		t.Errorf("retry answered %+v, first %+v", c2, c1)
-	}
+	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
+		a := newTestAPI(t, st)
+		key := map[string]string{"Idempotency-Key": "7d3c0a1e-5b1f-4c1a-9f0e-2a6b8c9d0e1f"}
+		first := a.do(http.MethodPost, "/api/v1/requests", submissionJSON(nil), key)
+		retry := a.do(http.MethodPost, "/api/v1/requests", submissionJSON(nil), key)
+		if first.status != http.StatusCreated || retry.status != http.StatusCreated {
+			t.Fatalf("statuses %d, %d; want 201 twice", first.status, retry.status)
+		}
+		var c1, c2 createdJSON
+		first.decode(t, &c1)
+		retry.decode(t, &c2)
+		if c1 != c2 || retry.header.Get("Location") != first.header.Get("Location") {
+			t.Errorf("retry answered %+v, first %+v", c2, c1)
+		}
 
-	r := a.do(http.MethodPost, "/api/v1/requests", submissionJSON(map[string]any{"details": "changed"}), key)
-	if p := r.problem(t); r.status != http.StatusUnprocessableEntity || p.Code != CodeIdempotencyKeyReused {
-		t.Errorf("reused key: %d %+v", r.status, p)
-	}
-	r = a.do(http.MethodPost, "/api/v1/requests", submissionJSON(nil), map[string]string{"Idempotency-Key": strings.Repeat("k", 256)})
-	if p := r.problem(t); r.status != http.StatusBadRequest || p.Code != CodeIdempotencyKey {
-		t.Errorf("long key: %d %+v", r.status, p)
-	}
+		r := a.do(http.MethodPost, "/api/v1/requests", submissionJSON(map[string]any{"details": "changed"}), key)
+		if p := r.problem(t); r.status != http.StatusUnprocessableEntity || p.Code != CodeIdempotencyKeyReused {
+			t.Errorf("reused key: %d %+v", r.status, p)
+		}
+		r = a.do(http.MethodPost, "/api/v1/requests", submissionJSON(nil), map[string]string{"Idempotency-Key": strings.Repeat("k", 256)})
+		if p := r.problem(t); r.status != http.StatusBadRequest || p.Code != CodeIdempotencyKey {
+			t.Errorf("long key: %d %+v", r.status, p)
+		}
 
-	// No key, same mobile, service and pincode: the open request is returned.
-	r = a.do(http.MethodPost, "/api/v1/requests", submissionJSON(map[string]any{"mobile": "9876543210", "details": "again"}), nil)
-	var dup createdJSON
-	r.decode(t, &dup)
-	if r.status != http.StatusOK || !dup.Duplicate || dup.Reference != c1.Reference {
-		t.Errorf("duplicate: %d %+v, want 200 with %s", r.status, dup, c1.Reference)
-	}
+		// No key, same mobile, service and pincode: the open request is returned.
+		r = a.do(http.MethodPost, "/api/v1/requests", submissionJSON(map[string]any{"mobile": "9876543210", "details": "again"}), nil)
+		var dup createdJSON
+		r.decode(t, &dup)
+		if r.status != http.StatusOK || !dup.Duplicate || dup.Reference != c1.Reference {
+			t.Errorf("duplicate: %d %+v, want 200 with %s", r.status, dup, c1.Reference)
+		}
 
-	var list requestListJSON
-	a.get("/api/v1/requests?mobile=9876543210").decode(t, &list)
-	if len(list.Requests) != 1 {
-		t.Errorf("%d requests stored, want 1", len(list.Requests))
-	}
+		var list requestListJSON
+		a.get("/api/v1/requests?mobile=9876543210").decode(t, &list)
+		if len(list.Requests) != 1 {
+			t.Errorf("%d requests stored, want 1", len(list.Requests))
+		}
+	})
 }
 
 func TestValidationErrorsPerField(t *testing.T) {
-	a := newTestAPI(t)
-	r := a.do(http.MethodPost, "/api/v1/requests", submissionJSON(map[string]any{
-		"name": "R2D2", "address": "short", "pincode": "999999", "email": "asha@", "mobile": "12345",
-		"service": "teleport", "details": strings.Repeat("x", 501), "language": "fr",
-	}), nil)
-	p := r.problem(t)
-	if r.status != http.StatusUnprocessableEntity || p.Code != CodeValidation {
-		t.Fatalf("%d %+v", r.status, p)
-	}
-	for _, field := range []string{"name", "address", "pincode", "email", "mobile", "service", "details", "language"} {
-		if p.Errors[field] == "" {
-			t.Errorf("no message for %s: %+v", field, p.Errors)
+	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
+		a := newTestAPI(t, st)
+		r := a.do(http.MethodPost, "/api/v1/requests", submissionJSON(map[string]any{
+			"name": "R2D2", "address": "short", "pincode": "999999", "email": "asha@", "mobile": "12345",
+			"service": "teleport", "details": strings.Repeat("x", 501), "language": "fr",
+		}), nil)
+		p := r.problem(t)
+		if r.status != http.StatusUnprocessableEntity || p.Code != CodeValidation {
+			t.Fatalf("%d %+v", r.status, p)
 		}
-	}
-	if !strings.Contains(p.Errors["pincode"], "We do not have pincode 999999 in the India Post directory") {
-		t.Errorf("pincode message = %q", p.Errors["pincode"])
-	}
-	// Missing fields are reported, not crashed on.
-	r = a.do(http.MethodPost, "/api/v1/requests", `{}`, nil)
-	if p := r.problem(t); r.status != http.StatusUnprocessableEntity || len(p.Errors) != 6 {
-		t.Errorf("empty object: %d %+v", r.status, p.Errors)
-	}
+		for _, field := range []string{"name", "address", "pincode", "email", "mobile", "service", "details", "language"} {
+			if p.Errors[field] == "" {
+				t.Errorf("no message for %s: %+v", field, p.Errors)
+			}
+		}
+		if !strings.Contains(p.Errors["pincode"], "We do not have pincode 999999 in the India Post directory") {
+			t.Errorf("pincode message = %q", p.Errors["pincode"])
+		}
+		// Missing fields are reported, not crashed on.
+		r = a.do(http.MethodPost, "/api/v1/requests", `{}`, nil)
+		if p := r.problem(t); r.status != http.StatusUnprocessableEntity || len(p.Errors) != 6 {
+			t.Errorf("empty object: %d %+v", r.status, p.Errors)
+		}
+	})
 }
 
 func TestMalformedBodies(t *testing.T) {
-	a := newTestAPI(t)
-	tests := []struct {
-		name        string
-		body        string
-		contentType string
-		status      int
-		code        string
-	}{
-		{"unknown field", submissionJSON(map[string]any{"admin": true}), "application/json", 400, CodeUnknownField},
-		{"malformed", `{"name": "Asha",`, "application/json", 400, CodeMalformedJSON},
-		{"not json", `name=Asha`, "application/json", 400, CodeMalformedJSON},
-		{"wrong type", submissionJSON(map[string]any{"pincode": 110001}), "application/json", 400, CodeMalformedJSON},
-		{"array", `[]`, "application/json", 400, CodeMalformedJSON},
-		{"two objects", `{} {}`, "application/json", 400, CodeMalformedJSON},
-		{"trailing garbage", `{}x`, "application/json", 400, CodeMalformedJSON},
-		{"empty", ``, "application/json", 400, CodeMalformedJSON},
-		{"too large", submissionJSON(map[string]any{"details": strings.Repeat("x", MaxBodyBytes)}), "application/json", 413, CodeBodyTooLarge},
-		{"form encoded", `name=Asha`, "application/x-www-form-urlencoded", 415, CodeUnsupportedMediaType},
-		{"no content type", `{}`, "", 415, CodeUnsupportedMediaType},
-		{"json with charset", submissionJSON(nil), "application/json; charset=utf-8", 201, ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			req, _ := http.NewRequest(http.MethodPost, a.url+"/api/v1/requests", strings.NewReader(tt.body))
-			if tt.contentType != "" {
-				req.Header.Set("Content-Type", tt.contentType)
-			}
-			resp, err := a.client.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			r := response{status: resp.StatusCode, header: resp.Header, body: body}
-			if r.status != tt.status {
-				t.Fatalf("status %d, want %d: %s", r.status, tt.status, body)
-			}
-			if tt.code != "" {
-				if p := r.problem(t); p.Code != tt.code || p.Detail == "" {
-					t.Errorf("problem %+v, want code %s with a detail", p, tt.code)
+	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
+		a := newTestAPI(t, st)
+		tests := []struct {
+			name        string
+			body        string
+			contentType string
+			status      int
+			code        string
+		}{
+			{"unknown field", submissionJSON(map[string]any{"admin": true}), "application/json", 400, CodeUnknownField},
+			{"malformed", `{"name": "Asha",`, "application/json", 400, CodeMalformedJSON},
+			{"not json", `name=Asha`, "application/json", 400, CodeMalformedJSON},
+			{"wrong type", submissionJSON(map[string]any{"pincode": 110001}), "application/json", 400, CodeMalformedJSON},
+			{"array", `[]`, "application/json", 400, CodeMalformedJSON},
+			{"two objects", `{} {}`, "application/json", 400, CodeMalformedJSON},
+			{"trailing garbage", `{}x`, "application/json", 400, CodeMalformedJSON},
+			{"empty", ``, "application/json", 400, CodeMalformedJSON},
+			{"too large", submissionJSON(map[string]any{"details": strings.Repeat("x", MaxBodyBytes)}), "application/json", 413, CodeBodyTooLarge},
+			{"form encoded", `name=Asha`, "application/x-www-form-urlencoded", 415, CodeUnsupportedMediaType},
+			{"no content type", `{}`, "", 415, CodeUnsupportedMediaType},
+			{"json with charset", submissionJSON(nil), "application/json; charset=utf-8", 201, ""},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				req, _ := http.NewRequest(http.MethodPost, a.url+"/api/v1/requests", strings.NewReader(tt.body))
+				if tt.contentType != "" {
+					req.Header.Set("Content-Type", tt.contentType)
 				}
-			}
-		})
-	}
+				resp, err := a.client.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				r := response{status: resp.StatusCode, header: resp.Header, body: body}
+				if r.status != tt.status {
+					t.Fatalf("status %d, want %d: %s", r.status, tt.status, body)
+				}
+				if tt.code != "" {
+					if p := r.problem(t); p.Code != tt.code || p.Detail == "" {
+						t.Errorf("problem %+v, want code %s with a detail", p, tt.code)
+					}
+				}
+			})
+		}
+	})
 }
 
 func TestUnknownEndpointsAndMethods(t *testing.T) {
-	a := newTestAPI(t)
-	r := a.get("/api/v1/nothing-here")
-	if p := r.problem(t); r.status != http.StatusNotFound || p.Code != CodeNotFound {
-		t.Errorf("unknown path: %d %+v", r.status, p)
-	}
-	r = a.do(http.MethodDelete, "/api/v1/services", "", nil)
-	if p := r.problem(t); r.status != http.StatusMethodNotAllowed || p.Code != CodeMethodNotAllowed || !strings.Contains(r.header.Get("Allow"), "GET") {
-		t.Errorf("wrong method: %d %+v allow %q", r.status, p, r.header.Get("Allow"))
-	}
+	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
+		a := newTestAPI(t, st)
+		r := a.get("/api/v1/nothing-here")
+		if p := r.problem(t); r.status != http.StatusNotFound || p.Code != CodeNotFound {
+			t.Errorf("unknown path: %d %+v", r.status, p)
+		}
+		r = a.do(http.MethodDelete, "/api/v1/services", "", nil)
+		if p := r.problem(t); r.status != http.StatusMethodNotAllowed || p.Code != CodeMethodNotAllowed || !strings.Contains(r.header.Get("Allow"), "GET") {
+			t.Errorf("wrong method: %d %+v allow %q", r.status, p, r.header.Get("Allow"))
+		}
+	})
 }
 
 func TestOpenAPIDocumentServed(t *testing.T) {
-	a := newTestAPI(t)
-	r := a.get("/api/v1/openapi.json")
-	var doc struct {
-		OpenAPI string         `json:"openapi"`
-		Paths   map[string]any `json:"paths"`
-	}
-	r.decode(t, &doc)
-	if r.status != http.StatusOK || doc.OpenAPI != "3.1.0" || len(doc.Paths) < 5 {
-		t.Errorf("openapi.json: %d, version %q, %d paths", r.status, doc.OpenAPI, len(doc.Paths))
-	}
+	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
+		a := newTestAPI(t, st)
+		r := a.get("/api/v1/openapi.json")
+		var doc struct {
+			OpenAPI string         `json:"openapi"`
+			Paths   map[string]any `json:"paths"`
+		}
+		r.decode(t, &doc)
+		if r.status != http.StatusOK || doc.OpenAPI != "3.1.0" || len(doc.Paths) < 5 {
+			t.Errorf("openapi.json: %d, version %q, %d paths", r.status, doc.OpenAPI, len(doc.Paths))
+		}
+	})
 }
 
 // TestZZEveryOperationExercised runs last (tests run in source order) and checks that the

@@ -26,9 +26,17 @@ type Config struct {
 
 // Database says which backend to use and where.
 type Database struct {
-	Driver string // "sqlite"
+	Driver string // "sqlite" or "postgres"
 	Path   string // the SQLite file
-	URL    string // as configured, for messages; may hold a password, so never log it whole
+	URL    string // as configured; may hold a password: log Display() instead
+}
+
+// Display is the database for logs and messages, without a password.
+func (d Database) Display() string {
+	if d.Driver == "sqlite" {
+		return d.Path
+	}
+	return redact(d.URL)
 }
 
 // setting is one configurable value: its flag, its environment variable and its default.
@@ -46,7 +54,7 @@ var settings = []setting{
 			c.Addr = v
 			return nil
 		}},
-	{"database-url", "DOORSTEP_DATABASE_URL", "sqlite:doorstep.db", "database: sqlite:FILE or sqlite:///ABSOLUTE/PATH",
+	{"database-url", "DOORSTEP_DATABASE_URL", "sqlite:doorstep.db", "database: sqlite:FILE, sqlite:///ABSOLUTE/PATH or postgres://USER:PASSWORD@HOST:PORT/DB",
 		func(c *Config, v string) (err error) {
 			c.Database, err = ParseDatabaseURL(v)
 			return err
@@ -79,7 +87,8 @@ var settings = []setting{
 
 // ParseDatabaseURL reads DOORSTEP_DATABASE_URL. "sqlite:doorstep.db" and
 // "sqlite://doorstep.db" are relative to the working directory, "sqlite:///var/lib/x.db" is
-// absolute.
+// absolute; "postgres://..." (or "postgresql://...") is a PostgreSQL connection URL as pgx
+// takes it, parameters such as sslmode and pool_max_conns included.
 func ParseDatabaseURL(raw string) (Database, error) {
 	db := Database{URL: raw}
 	switch {
@@ -88,9 +97,14 @@ func ParseDatabaseURL(raw string) (Database, error) {
 	case strings.HasPrefix(raw, "sqlite:"):
 		db.Driver, db.Path = "sqlite", strings.TrimPrefix(raw, "sqlite:")
 	case strings.HasPrefix(raw, "postgres://"), strings.HasPrefix(raw, "postgresql://"):
-		return db, errors.New("PostgreSQL is not supported by this version yet; use sqlite:FILE")
+		u, err := url.Parse(raw)
+		if err != nil || u.Host == "" {
+			return db, fmt.Errorf("%q is not a PostgreSQL URL like postgres://user:password@host:5432/doorstep", redact(raw))
+		}
+		db.Driver = "postgres"
+		return db, nil
 	default:
-		return db, fmt.Errorf("%q is not a database URL; use sqlite:FILE, e.g. sqlite:doorstep.db", redact(raw))
+		return db, fmt.Errorf("%q is not a database URL; use sqlite:FILE (e.g. sqlite:doorstep.db) or postgres://HOST/DB", redact(raw))
 	}
 	if p, err := url.PathUnescape(db.Path); err == nil {
 		db.Path = p

@@ -74,7 +74,11 @@ func TestDatabaseURLs(t *testing.T) {
 			t.Errorf("ParseDatabaseURL(%q) = %+v, %v; want path %q", in, db, err, want)
 		}
 	}
-	for _, in := range []string{"", "doorstep.db", "sqlite:", "sqlite:x.db?mode=memory", "postgres://u:secret@h/db"} {
+	pg, err := ParseDatabaseURL("postgres://doorstep:secret@db.internal:5432/doorstep?sslmode=require")
+	if err != nil || pg.Driver != "postgres" || strings.Contains(pg.Display(), "secret") || !strings.Contains(pg.Display(), "db.internal") {
+		t.Errorf("postgres URL: %+v (display %q), %v", pg, pg.Display(), err)
+	}
+	for _, in := range []string{"", "doorstep.db", "sqlite:", "sqlite:x.db?mode=memory", "postgres://u:secret@/db", "mysql://u:secret@h/db"} {
 		_, err := ParseDatabaseURL(in)
 		if err == nil {
 			t.Errorf("ParseDatabaseURL(%q) accepted it", in)

@@ -1,17 +1,57 @@
-// Package testenv gives tests the real parts they run on: a migrated database in a
-// temporary directory, removed after the test, and the embedded postal directory.
+// Package testenv gives tests the real parts they run on: a migrated database of each
+// backend, in a place of its own that is removed after the test, and the embedded postal
+// directory.
 package testenv
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"log/slog"
+	"net/url"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/doorstep-post/doorstep/internal/postal"
+	"github.com/doorstep-post/doorstep/internal/store"
+	"github.com/doorstep-post/doorstep/internal/store/postgres"
 	"github.com/doorstep-post/doorstep/internal/store/sqlite"
 )
+
+// PostgresURLVariable names the PostgreSQL server the tests may use. Each test gets a schema
+// of its own there, dropped afterwards.
+const PostgresURLVariable = "DOORSTEP_TEST_POSTGRES_URL"
+
+// SkipMessage is why PostgreSQL tests skip, and how to enable them.
+const SkipMessage = "PostgreSQL tests skipped: set " + PostgresURLVariable +
+	"=postgres://postgres@127.0.0.1:5432/test (any database the user may create schemas in) to run them"
+
+// Backend is a database Doorstep runs on.
+type Backend struct {
+	Name string
+	// Open gives a fresh, migrated, empty store for one test; it skips the test if the
+	// backend is not configured.
+	Open func(tb testing.TB) store.Store
+}
+
+// Backends are every backend, in a fixed order: sqlite, postgres.
+var Backends = []Backend{
+	{Name: "sqlite", Open: func(tb testing.TB) store.Store { return SQLite(tb) }},
+	{Name: "postgres", Open: func(tb testing.TB) store.Store { return Postgres(tb) }},
+}
+
+// ForEachBackend runs fn as a subtest per backend, each on a fresh store.
+func ForEachBackend(t *testing.T, fn func(t *testing.T, st store.Store)) {
+	t.Helper()
+	for _, b := range Backends {
+		t.Run(b.Name, func(t *testing.T) { fn(t, b.Open(t)) })
+	}
+}
 
 // SQLite opens a fresh, migrated SQLite database file for one test and closes it after.
 func SQLite(tb testing.TB) *sqlite.Store {
@@ -26,6 +66,67 @@ func SQLite(tb testing.TB) *sqlite.Store {
 		tb.Fatal(err)
 	}
 	return st
+}
+
+// Postgres opens a fresh, migrated PostgreSQL store in a schema of its own, or skips the test
+// when DOORSTEP_TEST_POSTGRES_URL is not set.
+func Postgres(tb testing.TB) *postgres.Store {
+	tb.Helper()
+	ctx := context.Background()
+	st, err := postgres.Open(ctx, PostgresURL(tb))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { st.Close() })
+	if err := st.Migrate(ctx, slog.New(slog.DiscardHandler)); err != nil {
+		tb.Fatal(err)
+	}
+	return st
+}
+
+// PostgresURL creates an empty schema for one test and returns a database URL whose
+// search_path is that schema; the schema is dropped after the test. It skips the test when
+// DOORSTEP_TEST_POSTGRES_URL is not set.
+func PostgresURL(tb testing.TB) string {
+	tb.Helper()
+	base := os.Getenv(PostgresURLVariable)
+	if base == "" {
+		tb.Skip(SkipMessage)
+	}
+	var raw [6]byte
+	_, _ = rand.Read(raw[:])
+	schema := "test_" + hex.EncodeToString(raw[:])
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, base)
+	if err != nil {
+		tb.Fatalf("%s: %v", PostgresURLVariable, err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		conn, err := pgx.Connect(ctx, base)
+		if err != nil {
+			tb.Errorf("drop test schema %s: %v", schema, err)
+			return
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			tb.Errorf("drop test schema %s: %v", schema, err)
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		tb.Fatalf("%s: %v", PostgresURLVariable, err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 var (

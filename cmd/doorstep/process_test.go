@@ -1,0 +1,288 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/doorstep-post/doorstep/internal/request"
+	"github.com/doorstep-post/doorstep/internal/store/sqlite"
+	"github.com/doorstep-post/doorstep/internal/testenv"
+)
+
+// The tests in this file run the real binary as operators do.
+
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := filepath.Join(t.TempDir(), "doorstep")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// process is a running `doorstep serve`.
+type process struct {
+	cmd    *exec.Cmd
+	addr   string
+	mu     sync.Mutex
+	logs   strings.Builder
+	exited chan error
+}
+
+func startServe(t *testing.T, bin string, env ...string) *process {
+	t.Helper()
+	p := &process{cmd: exec.Command(bin, "serve"), exited: make(chan error, 1)}
+	p.cmd.Env = append(os.Environ(), append([]string{"DOORSTEP_ADDR=127.0.0.1:0"}, env...)...)
+	stderr, err := p.cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.cmd.Process.Kill() })
+	addrCh := make(chan string, 1)
+	go func() {
+		addrRe := regexp.MustCompile(`doorstep is serving"? addr=(\S+)`)
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			p.mu.Lock()
+			p.logs.WriteString(sc.Text() + "\n")
+			p.mu.Unlock()
+			if m := addrRe.FindStringSubmatch(sc.Text()); m != nil {
+				addrCh <- m[1]
+			}
+		}
+		p.exited <- p.cmd.Wait()
+	}()
+	select {
+	case p.addr = <-addrCh:
+	case err := <-p.exited:
+		t.Fatalf("server exited at start: %v\n%s", err, p.log())
+	case <-time.After(30 * time.Second):
+		t.Fatalf("server did not start:\n%s", p.log())
+	}
+	resp, err := http.Get(p.url("/readyz"))
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("readyz: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	return p
+}
+
+func (p *process) url(path string) string { return "http://" + p.addr + path }
+
+func (p *process) log() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.logs.String()
+}
+
+// stop sends SIGTERM and waits for a clean exit.
+func (p *process) stop(t *testing.T) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	p.wait(t)
+}
+
+func (p *process) wait(t *testing.T) {
+	t.Helper()
+	select {
+	case err := <-p.exited:
+		if err != nil {
+			t.Errorf("exit: %v\n%s", err, p.log())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("server did not exit after SIGTERM")
+	}
+}
+
+const submissionBody = `{"name":"Asha Devi","address":"12 Gandhi Road, Connaught Place","pincode":"110001",` +
+	`"email":"asha@example.com","mobile":"9876543210","service":"emoney_order"}`
+
+// TestServeShutsDownGracefully: on SIGTERM a submission that is still being uploaded
+// finishes and is saved, new connections are refused, and the process exits cleanly.
+func TestServeShutsDownGracefully(t *testing.T) {
+	bin := buildBinary(t)
+	dbPath := filepath.Join(t.TempDir(), "doorstep.db")
+	srv := startServe(t, bin, "DOORSTEP_DATABASE_URL=sqlite:"+dbPath, "DOORSTEP_SHUTDOWN_TIMEOUT=20s")
+
+	// Start a submission, send half its body, then ask the server to stop.
+	body := submissionBody
+	conn, err := net.Dial("tcp", srv.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /api/v1/requests HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", srv.addr, len(body), body[:40])
+	time.Sleep(100 * time.Millisecond)
+	if err := srv.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if _, err := net.DialTimeout("tcp", srv.addr, time.Second); err == nil {
+		t.Error("the server still accepts new connections after SIGTERM")
+	}
+	fmt.Fprint(conn, body[40:])
+	reply, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("in-flight request: %v", err)
+	}
+	replyBody, _ := io.ReadAll(reply.Body)
+	if reply.StatusCode != http.StatusCreated {
+		t.Fatalf("in-flight request: %d %s", reply.StatusCode, replyBody)
+	}
+	ref := regexp.MustCompile(`DS-[0-9A-Z]{5}-[0-9A-Z]{5}`).Find(replyBody)
+	srv.wait(t)
+
+	logs := srv.log()
+	if !strings.Contains(logs, "stopped cleanly") {
+		t.Errorf("logs lack the clean stop:\n%s", logs)
+	}
+	if strings.Contains(logs, "9876543210") || strings.Contains(logs, "asha@example.com") {
+		t.Errorf("logs show personal data:\n%s", logs)
+	}
+	st, err := sqlite.Open(context.Background(), dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Migrate(context.Background(), slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	saved, err := st.RequestByReference(context.Background(), request.Reference(strings.ReplaceAll(string(ref), "-", "")))
+	if err != nil || saved.Mobile != "9876543210" {
+		t.Errorf("the request answered 201 during shutdown is not saved: %+v, %v", saved, err)
+	}
+}
+
+type created struct {
+	Reference string `json:"reference"`
+	Duplicate bool   `json:"duplicate"`
+}
+
+func post(t *testing.T, url, body, idempotencyKey string) (int, created) {
+	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if idempotencyKey != "" {
+		req.Header.Set("Idempotency-Key", idempotencyKey)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Error(err)
+		return 0, created{}
+	}
+	defer resp.Body.Close()
+	var c created
+	b, _ := io.ReadAll(resp.Body)
+	if err := json.Unmarshal(b, &c); err != nil {
+		t.Errorf("%d %s: %v", resp.StatusCode, b, err)
+	}
+	return resp.StatusCode, c
+}
+
+// TestInstancesShareOnePostgres: two instances on one PostgreSQL database behave as one
+// system: submissions through either are tracked through both, and the same submission sent
+// to both at once (a retry that went to the other instance) is stored once.
+func TestInstancesShareOnePostgres(t *testing.T) {
+	url := testenv.PostgresURL(t)
+	bin := buildBinary(t)
+	a := startServe(t, bin, "DOORSTEP_DATABASE_URL="+url)
+	b := startServe(t, bin, "DOORSTEP_DATABASE_URL="+url)
+	instances := []*process{a, b}
+
+	const perInstance = 40
+	var mu sync.Mutex
+	var refs []string
+	var wg sync.WaitGroup
+	for i, inst := range instances {
+		for j := range perInstance {
+			wg.Go(func() {
+				body := strings.Replace(submissionBody, "9876543210", fmt.Sprintf("98%d%07d", i, j), 1)
+				status, c := post(t, inst.url("/api/v1/requests"), body, "")
+				if status != http.StatusCreated {
+					t.Errorf("instance %d submission %d: %d", i, j, status)
+					return
+				}
+				mu.Lock()
+				refs = append(refs, c.Reference)
+				mu.Unlock()
+			})
+		}
+	}
+	// The same submission to both instances at once, with and without an idempotency key.
+	sameRefs := make([]created, 4)
+	for i := range 4 {
+		wg.Go(func() {
+			key := ""
+			body := strings.Replace(submissionBody, "9876543210", "7000000001", 1)
+			if i >= 2 {
+				key = "retry-on-other-instance"
+				body = strings.Replace(submissionBody, "9876543210", "7000000002", 1)
+			}
+			_, sameRefs[i] = post(t, instances[i%2].url("/api/v1/requests"), body, key)
+		})
+	}
+	wg.Wait()
+
+	seen := map[string]bool{}
+	for _, ref := range refs {
+		if seen[ref] {
+			t.Errorf("reference %s given twice", ref)
+		}
+		seen[ref] = true
+		for k, inst := range instances {
+			resp, err := http.Get(inst.url("/api/v1/requests/" + ref))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("%s not visible through instance %d: %d", ref, k, resp.StatusCode)
+			}
+		}
+	}
+	if len(seen) != 2*perInstance {
+		t.Errorf("%d distinct references, want %d", len(seen), 2*perInstance)
+	}
+	if sameRefs[0].Reference != sameRefs[1].Reference || sameRefs[0].Duplicate == sameRefs[1].Duplicate {
+		t.Errorf("same submission to both instances: %+v and %+v; want one created, one duplicate of it", sameRefs[0], sameRefs[1])
+	}
+	if sameRefs[2].Reference != sameRefs[3].Reference || sameRefs[2].Reference == "" {
+		t.Errorf("same idempotency key to both instances: %+v and %+v", sameRefs[2], sameRefs[3])
+	}
+	for _, mobile := range []string{"7000000001", "7000000002"} {
+		resp, err := http.Get(b.url("/api/v1/requests?mobile=" + mobile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if n := bytes.Count(body, []byte(`"reference"`)); n != 1 {
+			t.Errorf("mobile %s has %d requests stored, want 1", mobile, n)
+		}
+	}
+	a.stop(t)
+	b.stop(t)
+}

@@ -1,0 +1,332 @@
+// Package postgres is the national-scale backend: PostgreSQL through pgx, for several
+// stateless Doorstep instances sharing one database.
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"path/filepath"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+
+	"github.com/doorstep-post/doorstep/internal/request"
+	"github.com/doorstep-post/doorstep/internal/store"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Store is the PostgreSQL implementation of store.Store.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open connects to the database at url (postgres://...; pgx's parameters such as
+// pool_max_conns and search_path may be given in it). It does not migrate; call Migrate.
+func Open(ctx context.Context, url string) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := pool.Ping(pingCtx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: connect to %s:%d/%s: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.Database, err)
+	}
+	return &Store{pool: pool}, nil
+}
+
+// Migrate applies every pending migration. Instances starting together take turns: goose
+// holds a PostgreSQL advisory lock while it migrates.
+func (s *Store) Migrate(ctx context.Context, log *slog.Logger) error {
+	files, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		return err
+	}
+	locker, err := lock.NewPostgresSessionLocker()
+	if err != nil {
+		return fmt.Errorf("postgres: migrations: %w", err)
+	}
+	db := stdlib.OpenDBFromPool(s.pool)
+	defer db.Close()
+	provider, err := goose.NewProvider(goose.DialectPostgres, db, files, goose.WithSessionLocker(locker))
+	if err != nil {
+		return fmt.Errorf("postgres: migrations: %w", err)
+	}
+	results, err := provider.Up(ctx)
+	if err != nil {
+		return fmt.Errorf("postgres: migrate: %w", err)
+	}
+	for _, r := range results {
+		log.Info("applied migration", "version", r.Source.Version, "file", filepath.Base(r.Source.Path), "duration", r.Duration)
+	}
+	return nil
+}
+
+// Ping checks that the database answers a query.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	return s.pool.QueryRow(ctx, "SELECT 1").Scan(&one)
+}
+
+// Close closes the pool's connections.
+func (s *Store) Close() error {
+	s.pool.Close()
+	return nil
+}
+
+// Services implements store.Store.
+func (s *Store) Services(ctx context.Context) ([]request.Service, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT code, name, name_hi, description, description_hi, active
+		FROM services ORDER BY sort_order, code`)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: services: %w", err)
+	}
+	defer rows.Close()
+	var out []request.Service
+	for rows.Next() {
+		var svc request.Service
+		if err := rows.Scan(&svc.Code, &svc.Name, &svc.NameHi, &svc.Description, &svc.DescriptionHi, &svc.Active); err != nil {
+			return nil, fmt.Errorf("postgres: services: %w", err)
+		}
+		out = append(out, svc)
+	}
+	return out, rows.Err()
+}
+
+// SetServiceActive implements store.Store.
+func (s *Store) SetServiceActive(ctx context.Context, code string, active bool) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE services SET active = $1 WHERE code = $2`, active, code)
+	if err != nil {
+		return fmt.Errorf("postgres: set service active: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+// Submit implements store.Store. Instances do not share memory, so the duplicate check and
+// the idempotency check are serialised by transaction-scoped advisory locks on the
+// idempotency key and on the mobile number: two instances receiving the same submission at
+// once cannot both insert it.
+func (s *Store) Submit(ctx context.Context, sub store.Submission) (store.SubmitResult, error) {
+	var result store.SubmitResult
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var err error
+		result, err = submitTx(ctx, tx, sub)
+		return err
+	})
+	return result, err
+}
+
+func submitTx(ctx context.Context, tx pgx.Tx, sub store.Submission) (store.SubmitResult, error) {
+	// Always the key's lock first, then the mobile's: one order, so no deadlock.
+	if sub.IdempotencyKey != "" {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('idempotency:' || $1, 0))`, sub.IdempotencyKey); err != nil {
+			return store.SubmitResult{}, fmt.Errorf("postgres: lock idempotency key: %w", err)
+		}
+		var fingerprint string
+		var requestID int64
+		var duplicate bool
+		err := tx.QueryRow(ctx, `SELECT fingerprint, request_id, duplicate FROM idempotency_keys WHERE key = $1`,
+			sub.IdempotencyKey).Scan(&fingerprint, &requestID, &duplicate)
+		switch {
+		case err == nil:
+			if fingerprint != sub.Fingerprint {
+				return store.SubmitResult{}, store.ErrIdempotencyKeyReused
+			}
+			req, err := requestByID(ctx, tx, requestID)
+			return store.SubmitResult{Request: req, Duplicate: duplicate, Replayed: true}, err
+		case !errors.Is(err, pgx.ErrNoRows):
+			return store.SubmitResult{}, fmt.Errorf("postgres: idempotency key: %w", err)
+		}
+	}
+
+	r := sub.Request
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('mobile:' || $1, 0))`, r.Mobile); err != nil {
+		return store.SubmitResult{}, fmt.Errorf("postgres: lock mobile: %w", err)
+	}
+	var result store.SubmitResult
+	var existingID int64
+	err := tx.QueryRow(ctx, `
+		SELECT id FROM requests
+		WHERE mobile = $1 AND service_code = $2 AND pincode = $3 AND status = ANY($4) AND created_at >= $5
+		ORDER BY created_at DESC LIMIT 1`,
+		r.Mobile, r.ServiceCode, r.Pincode, openStatuses(), sub.DuplicateSince).Scan(&existingID)
+	switch {
+	case err == nil:
+		result.Duplicate = true
+		if result.Request, err = requestByID(ctx, tx, existingID); err != nil {
+			return store.SubmitResult{}, err
+		}
+	case errors.Is(err, pgx.ErrNoRows):
+		if result.Request, err = insertRequest(ctx, tx, r, sub.NewReference); err != nil {
+			return store.SubmitResult{}, err
+		}
+	default:
+		return store.SubmitResult{}, fmt.Errorf("postgres: duplicate check: %w", err)
+	}
+
+	if sub.IdempotencyKey != "" {
+		if _, err := tx.Exec(ctx, `
+			INSERT INTO idempotency_keys (key, fingerprint, request_id, duplicate, created_at) VALUES ($1, $2, $3, $4, $5)`,
+			sub.IdempotencyKey, sub.Fingerprint, result.Request.ID, result.Duplicate, r.CreatedAt); err != nil {
+			return store.SubmitResult{}, fmt.Errorf("postgres: save idempotency key: %w", err)
+		}
+	}
+	return result, nil
+}
+
+func openStatuses() []string {
+	out := make([]string, len(request.OpenStatuses))
+	for i, s := range request.OpenStatuses {
+		out[i] = string(s)
+	}
+	return out
+}
+
+// referenceAttempts bounds retries on a reference collision, which at 31^9 references is
+// vanishingly rare; several in a row would mean a broken random source.
+const referenceAttempts = 5
+
+func insertRequest(ctx context.Context, tx pgx.Tx, r request.Request, newReference func() request.Reference) (request.Request, error) {
+	r.Status = request.StatusSubmitted
+	r.UpdatedAt = r.CreatedAt
+	for range referenceAttempts {
+		r.Reference = newReference()
+		err := tx.QueryRow(ctx, `
+			INSERT INTO requests (reference, service_code, name, address, pincode, email, mobile, details, language,
+				division, region, circle, district, state, status, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+			ON CONFLICT (reference) DO NOTHING
+			RETURNING id`,
+			r.Reference, r.ServiceCode, r.Name, r.Address, r.Pincode, r.Email, r.Mobile, r.Details, r.Language,
+			r.Division, r.Region, r.Circle, r.District, r.State, r.Status, r.CreatedAt, r.UpdatedAt,
+		).Scan(&r.ID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			continue // reference taken: draw another
+		}
+		if err != nil {
+			return request.Request{}, fmt.Errorf("postgres: insert request: %w", err)
+		}
+		first := request.Event{Status: request.StatusSubmitted, At: r.CreatedAt}
+		if _, err := tx.Exec(ctx, `INSERT INTO request_events (request_id, status, created_at) VALUES ($1, $2, $3)`,
+			r.ID, first.Status, first.At); err != nil {
+			return request.Request{}, fmt.Errorf("postgres: insert request event: %w", err)
+		}
+		r.History = []request.Event{first}
+		return r, nil
+	}
+	return request.Request{}, fmt.Errorf("postgres: no free reference after %d attempts", referenceAttempts)
+}
+
+// querier is what both the pool and a transaction offer.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+const requestColumns = `id, reference, service_code, name, address, pincode, email, mobile, details, language,
+	division, region, circle, district, state, status, created_at, updated_at`
+
+func scanRequest(row pgx.Row) (request.Request, error) {
+	var r request.Request
+	err := row.Scan(&r.ID, &r.Reference, &r.ServiceCode, &r.Name, &r.Address, &r.Pincode, &r.Email, &r.Mobile,
+		&r.Details, &r.Language, &r.Division, &r.Region, &r.Circle, &r.District, &r.State, &r.Status, &r.CreatedAt, &r.UpdatedAt)
+	r.CreatedAt, r.UpdatedAt = r.CreatedAt.UTC(), r.UpdatedAt.UTC()
+	return r, err
+}
+
+func requestByID(ctx context.Context, q querier, id int64) (request.Request, error) {
+	r, err := scanRequest(q.QueryRow(ctx, `SELECT `+requestColumns+` FROM requests WHERE id = $1`, id))
+	if err != nil {
+		return request.Request{}, notFound(err, "request by id")
+	}
+	reqs := []request.Request{r}
+	if err := attachHistory(ctx, q, reqs); err != nil {
+		return request.Request{}, err
+	}
+	return reqs[0], nil
+}
+
+// RequestByReference implements store.Store.
+func (s *Store) RequestByReference(ctx context.Context, ref request.Reference) (request.Request, error) {
+	r, err := scanRequest(s.pool.QueryRow(ctx, `SELECT `+requestColumns+` FROM requests WHERE reference = $1`, ref))
+	if err != nil {
+		return request.Request{}, notFound(err, "request by reference")
+	}
+	reqs := []request.Request{r}
+	if err := attachHistory(ctx, s.pool, reqs); err != nil {
+		return request.Request{}, err
+	}
+	return reqs[0], nil
+}
+
+// RequestsByMobile implements store.Store.
+func (s *Store) RequestsByMobile(ctx context.Context, mobile string, limit int) ([]request.Request, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+requestColumns+` FROM requests
+		WHERE mobile = $1 ORDER BY created_at DESC, id DESC LIMIT $2`, mobile, limit)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: requests by mobile: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (request.Request, error) { return scanRequest(row) })
+	if err != nil {
+		return nil, fmt.Errorf("postgres: requests by mobile: %w", err)
+	}
+	return out, attachHistory(ctx, s.pool, out)
+}
+
+// attachHistory loads the events of reqs in one query.
+func attachHistory(ctx context.Context, q querier, reqs []request.Request) error {
+	if len(reqs) == 0 {
+		return nil
+	}
+	index := make(map[int64]int, len(reqs))
+	ids := make([]int64, len(reqs))
+	for i, r := range reqs {
+		index[r.ID] = i
+		ids[i] = r.ID
+	}
+	rows, err := q.Query(ctx, `SELECT request_id, status, remarks, actor, created_at FROM request_events
+		WHERE request_id = ANY($1) ORDER BY id`, ids)
+	if err != nil {
+		return fmt.Errorf("postgres: request history: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var e request.Event
+		if err := rows.Scan(&id, &e.Status, &e.Remarks, &e.Actor, &e.At); err != nil {
+			return fmt.Errorf("postgres: request history: %w", err)
+		}
+		e.At = e.At.UTC()
+		i := index[id]
+		reqs[i].History = append(reqs[i].History, e)
+	}
+	return rows.Err()
+}
+
+func notFound(err error, what string) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return store.ErrNotFound
+	}
+	return fmt.Errorf("postgres: %s: %w", what, err)
+}
