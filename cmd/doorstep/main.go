@@ -30,9 +30,10 @@ get a reference number and track it; the Division serving their pincode attends 
 Usage:
   doorstep serve [flags]     run the web portal and the JSON API (applies migrations first)
   doorstep migrate [flags]   apply database migrations and exit
+  doorstep loadtest [flags]  put load on a running server and check nothing is lost (--help)
   doorstep help              show this help
 
-Settings, for every command (a flag wins over its environment variable):
+Settings of serve and migrate (a flag wins over its environment variable):
 `
 
 func main() {
@@ -52,6 +53,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "help", "-h", "-help", "--help":
 		printUsage(stdout)
 		return 0
+	case "loadtest":
+		return runLoadtest(ctx, args[1:], stdout, stderr)
 	case "serve", "migrate":
 	default:
 		fmt.Fprintf(stderr, "doorstep: unknown command %q\n\n", command)

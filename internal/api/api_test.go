@@ -30,16 +30,17 @@ type testAPI struct {
 	t      *testing.T
 	url    string
 	client *http.Client
-	store  store.Store
+	intake *intake.Intake
 	spec   *specChecker
 }
 
 func newTestAPI(t *testing.T, st store.Store) *testAPI {
 	t.Helper()
-	srv := httptest.NewServer(New(intake.New(st, testenv.Directory(t)), slog.New(slog.DiscardHandler)))
+	in := intake.New(st, testenv.Directory(t))
+	srv := httptest.NewServer(New(in, slog.New(slog.DiscardHandler)))
 	t.Cleanup(srv.Close)
 	spec := sharedSpec(t)
-	return &testAPI{t: t, url: srv.URL, store: st, spec: spec,
+	return &testAPI{t: t, url: srv.URL, intake: in, spec: spec,
 		client: &http.Client{Transport: &validatingTransport{t: t, spec: spec, next: http.DefaultTransport}}}
 }
 
@@ -207,7 +208,7 @@ func TestServices(t *testing.T) {
 		if len(services) != 7 || services[0].Code != "article_booking" || services[0].NameHi == "" {
 			t.Fatalf("services = %+v", services)
 		}
-		if err := a.store.SetServiceActive(context.Background(), "aeps_cash", false); err != nil {
+		if err := a.intake.SetServiceActive(context.Background(), "aeps_cash", false); err != nil {
 			t.Fatal(err)
 		}
 		a.get("/api/v1/services").decode(t, &services)

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/doorstep-post/doorstep/internal/postal"
@@ -21,17 +22,30 @@ const TrackLimit = 50
 // ErrBadIdempotencyKey: the key is empty-but-present, too long or not printable ASCII.
 var ErrBadIdempotencyKey = errors.New("an Idempotency-Key is 1 to 255 printable ASCII characters")
 
+// CatalogueTTL is how long the service catalogue is kept in memory. Reading it from the
+// database on every submission and lookup was a third of a lookup's cost; a change made on
+// another instance reaches this one within this time.
+const CatalogueTTL = 30 * time.Second
+
 // Intake raises and tracks requests.
 type Intake struct {
 	store        store.Store
 	directory    *postal.Directory
 	now          func() time.Time
 	newReference func() request.Reference
+	catalogue    *atomic.Pointer[catalogue]
+}
+
+// catalogue is a snapshot of the service catalogue; never modified once stored.
+type catalogue struct {
+	services []request.Service
+	loadedAt time.Time
 }
 
 // New returns an Intake over st and dir, on the wall clock.
 func New(st store.Store, dir *postal.Directory) *Intake {
-	return &Intake{store: st, directory: dir, now: time.Now, newReference: request.NewReference}
+	return &Intake{store: st, directory: dir, now: time.Now, newReference: request.NewReference,
+		catalogue: new(atomic.Pointer[catalogue])}
 }
 
 // WithClock returns a copy that reads the time from now; tests use it.
@@ -44,13 +58,34 @@ func (in *Intake) WithClock(now func() time.Time) *Intake {
 // Directory is the postal directory the Intake routes with.
 func (in *Intake) Directory() *postal.Directory { return in.directory }
 
-// ActiveServices lists the services a customer can request, in display order.
-func (in *Intake) ActiveServices(ctx context.Context) ([]request.Service, error) {
+// services returns the catalogue, from memory when it was read less than CatalogueTTL ago.
+// The slice is shared: callers must not modify it.
+func (in *Intake) services(ctx context.Context) ([]request.Service, error) {
+	if c := in.catalogue.Load(); c != nil && time.Since(c.loadedAt) < CatalogueTTL {
+		return c.services, nil
+	}
 	all, err := in.store.Services(ctx)
 	if err != nil {
 		return nil, err
 	}
-	active := all[:0]
+	in.catalogue.Store(&catalogue{services: all, loadedAt: time.Now()})
+	return all, nil
+}
+
+// SetServiceActive switches a service on or off; this instance sees it at once.
+func (in *Intake) SetServiceActive(ctx context.Context, code string, active bool) error {
+	err := in.store.SetServiceActive(ctx, code, active)
+	in.catalogue.Store(nil)
+	return err
+}
+
+// ActiveServices lists the services a customer can request, in display order.
+func (in *Intake) ActiveServices(ctx context.Context) ([]request.Service, error) {
+	all, err := in.services(ctx)
+	if err != nil {
+		return nil, err
+	}
+	active := make([]request.Service, 0, len(all))
 	for _, svc := range all {
 		if svc.Active {
 			active = append(active, svc)
@@ -75,7 +110,7 @@ func (in *Intake) Submit(ctx context.Context, sub request.Submission, idempotenc
 		}
 	}
 	if _, bad := errs[request.FieldService]; !bad {
-		services, err := in.store.Services(ctx)
+		services, err := in.services(ctx)
 		if err != nil {
 			return store.SubmitResult{}, err
 		}
@@ -186,5 +221,5 @@ func (in *Intake) TrackMobile(ctx context.Context, mobile string) ([]request.Req
 // AllServices lists the whole catalogue, inactive services too: a request keeps the service
 // it was made for even after that service is switched off.
 func (in *Intake) AllServices(ctx context.Context) ([]request.Service, error) {
-	return in.store.Services(ctx)
+	return in.services(ctx)
 }

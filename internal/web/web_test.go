@@ -285,7 +285,7 @@ func TestSecurityHeaders(t *testing.T) {
 func TestInactiveServiceIsNotOfferedAndIsRefused(t *testing.T) {
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		p := newPortal(t, st, nil)
-		if err := p.st.SetServiceActive(context.Background(), "emoney_order", false); err != nil {
+		if err := p.in.SetServiceActive(context.Background(), "emoney_order", false); err != nil {
 			t.Fatal(err)
 		}
 		_, body := p.get("/")
@@ -570,7 +570,9 @@ func TestFailureSavesNothingAndSaysSo(t *testing.T) {
 		resp, body := p.post(form)
 		checkStatus(t, resp, body, http.StatusInternalServerError)
 		checkContains(t, body, "your request was not saved", "Please try again")
-		checkLacks(t, body, personal...)
+		// What the customer typed comes back to them with the same token, so sending the
+		// form again is safe and nothing is lost.
+		checkContains(t, body, "Gandhi Road", form.Get("form_token"))
 		if !strings.Contains(p.logs.String(), "level=ERROR") {
 			t.Errorf("the failure is not logged:\n%s", p.logs.String())
 		}

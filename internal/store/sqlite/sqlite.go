@@ -15,7 +15,9 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -32,6 +34,14 @@ var migrationFiles embed.FS
 type Store struct {
 	writer  *sql.DB
 	readers *sql.DB
+	// statements caches prepared statements by pool and text: parsing SQL is otherwise
+	// about a third of the CPU time of a tracking lookup.
+	statements sync.Map // statementKey -> *sql.Stmt
+}
+
+type statementKey struct {
+	db    *sql.DB
+	query string
 }
 
 var _ store.Store = (*Store)(nil)
@@ -117,12 +127,85 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes the readers, then the writer, which checkpoints the WAL into the main file.
 func (s *Store) Close() error {
-	return errors.Join(s.readers.Close(), s.writer.Close())
+	var errs []error
+	s.statements.Range(func(_, st any) bool {
+		errs = append(errs, st.(*sql.Stmt).Close())
+		return true
+	})
+	return errors.Join(append(errs, s.readers.Close(), s.writer.Close())...)
 }
+
+// session runs cached prepared statements on one pool, or inside one transaction on the
+// writer.
+type session struct {
+	store *Store
+	db    *sql.DB
+	tx    *sql.Tx
+}
+
+func (s *Store) read() session           { return session{store: s, db: s.readers} }
+func (s *Store) inTx(tx *sql.Tx) session { return session{store: s, db: s.writer, tx: tx} }
+
+func (q session) statement(ctx context.Context, query string) (*sql.Stmt, error) {
+	key := statementKey{q.db, query}
+	if st, ok := q.store.statements.Load(key); ok {
+		return q.bind(ctx, st.(*sql.Stmt)), nil
+	}
+	if q.tx != nil && q.db == q.store.writer {
+		// Preparing on the writer pool now would wait forever for the connection this
+		// transaction holds.
+		return nil, fmt.Errorf("statement not prepared before the transaction: %.40q", query)
+	}
+	st, err := q.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := q.store.statements.LoadOrStore(key, st); loaded {
+		st.Close()
+		st = prev.(*sql.Stmt)
+	}
+	return q.bind(ctx, st), nil
+}
+
+func (q session) bind(ctx context.Context, st *sql.Stmt) *sql.Stmt {
+	if q.tx != nil {
+		return q.tx.StmtContext(ctx, st)
+	}
+	return st
+}
+
+func (q session) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := q.statement(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+// queryRow is QueryRowContext on a cached statement; a failed preparation surfaces at Scan.
+func (q session) queryRow(ctx context.Context, query string, args ...any) scanner {
+	st, err := q.statement(ctx, query)
+	if err != nil {
+		return errRow{err}
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+func (q session) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	st, err := q.statement(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
 
 // Services lists the catalogue in display order.
 func (s *Store) Services(ctx context.Context) ([]request.Service, error) {
-	rows, err := s.readers.QueryContext(ctx, `
+	rows, err := s.read().QueryContext(ctx, `
 		SELECT code, name, name_hi, description, description_hi, active
 		FROM services ORDER BY sort_order, code`)
 	if err != nil {
@@ -154,13 +237,19 @@ func (s *Store) SetServiceActive(ctx context.Context, code string, active bool) 
 
 // Submit implements store.Store.
 func (s *Store) Submit(ctx context.Context, sub store.Submission) (store.SubmitResult, error) {
+	writer := session{store: s, db: s.writer}
+	for _, query := range submitStatements {
+		if _, err := writer.statement(ctx, query); err != nil {
+			return store.SubmitResult{}, fmt.Errorf("sqlite: prepare: %w", err)
+		}
+	}
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return store.SubmitResult{}, fmt.Errorf("sqlite: begin: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
 
-	res, err := submitTx(ctx, tx, sub)
+	res, err := submitTx(ctx, s.inTx(tx), sub)
 	if err != nil {
 		return store.SubmitResult{}, err
 	}
@@ -170,13 +259,12 @@ func (s *Store) Submit(ctx context.Context, sub store.Submission) (store.SubmitR
 	return res, nil
 }
 
-func submitTx(ctx context.Context, tx *sql.Tx, sub store.Submission) (store.SubmitResult, error) {
+func submitTx(ctx context.Context, tx session, sub store.Submission) (store.SubmitResult, error) {
 	if sub.IdempotencyKey != "" {
 		var fingerprint string
 		var requestID int64
 		var duplicate bool
-		err := tx.QueryRowContext(ctx, `SELECT fingerprint, request_id, duplicate FROM idempotency_keys WHERE key = ?`,
-			sub.IdempotencyKey).Scan(&fingerprint, &requestID, &duplicate)
+		err := tx.queryRow(ctx, queryIdempotencyKey, sub.IdempotencyKey).Scan(&fingerprint, &requestID, &duplicate)
 		switch {
 		case err == nil:
 			if fingerprint != sub.Fingerprint {
@@ -192,10 +280,7 @@ func submitTx(ctx context.Context, tx *sql.Tx, sub store.Submission) (store.Subm
 	r := sub.Request
 	var result store.SubmitResult
 	var existingID int64
-	err := tx.QueryRowContext(ctx, `
-		SELECT id FROM requests
-		WHERE mobile = ? AND service_code = ? AND pincode = ? AND status IN (?, ?) AND created_at >= ?
-		ORDER BY created_at DESC LIMIT 1`,
+	err := tx.queryRow(ctx, queryOpenDuplicate,
 		r.Mobile, r.ServiceCode, r.Pincode, request.StatusSubmitted, request.StatusInProgress,
 		sub.DuplicateSince.UnixMilli()).Scan(&existingID)
 	switch {
@@ -213,8 +298,7 @@ func submitTx(ctx context.Context, tx *sql.Tx, sub store.Submission) (store.Subm
 	}
 
 	if sub.IdempotencyKey != "" {
-		if _, err := tx.ExecContext(ctx, `
-			INSERT INTO idempotency_keys (key, fingerprint, request_id, duplicate, created_at) VALUES (?, ?, ?, ?, ?)`,
+		if _, err := tx.ExecContext(ctx, queryInsertIdempotencyKey,
 			sub.IdempotencyKey, sub.Fingerprint, result.Request.ID, result.Duplicate, r.CreatedAt.UnixMilli()); err != nil {
 			return store.SubmitResult{}, fmt.Errorf("sqlite: save idempotency key: %w", err)
 		}
@@ -226,17 +310,12 @@ func submitTx(ctx context.Context, tx *sql.Tx, sub store.Submission) (store.Subm
 // vanishingly rare; several in a row would mean a broken random source.
 const referenceAttempts = 5
 
-func insertRequest(ctx context.Context, tx *sql.Tx, r request.Request, newReference func() request.Reference) (request.Request, error) {
+func insertRequest(ctx context.Context, tx session, r request.Request, newReference func() request.Reference) (request.Request, error) {
 	r.Status = request.StatusSubmitted
 	r.UpdatedAt = r.CreatedAt
 	for range referenceAttempts {
 		r.Reference = newReference()
-		err := tx.QueryRowContext(ctx, `
-			INSERT INTO requests (reference, service_code, name, address, pincode, email, mobile, details, language,
-				division, region, circle, district, state, status, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (reference) DO NOTHING
-			RETURNING id`,
+		err := tx.queryRow(ctx, queryInsertRequest,
 			r.Reference, r.ServiceCode, r.Name, r.Address, r.Pincode, r.Email, r.Mobile, r.Details, r.Language,
 			r.Division, r.Region, r.Circle, r.District, r.State, r.Status, r.CreatedAt.UnixMilli(), r.UpdatedAt.UnixMilli(),
 		).Scan(&r.ID)
@@ -247,7 +326,7 @@ func insertRequest(ctx context.Context, tx *sql.Tx, r request.Request, newRefere
 			return request.Request{}, fmt.Errorf("sqlite: insert request: %w", err)
 		}
 		first := request.Event{Status: request.StatusSubmitted, At: r.CreatedAt}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO request_events (request_id, status, created_at) VALUES (?, ?, ?)`,
+		if _, err := tx.ExecContext(ctx, queryInsertEvent,
 			r.ID, first.Status, first.At.UnixMilli()); err != nil {
 			return request.Request{}, fmt.Errorf("sqlite: insert request event: %w", err)
 		}
@@ -257,14 +336,32 @@ func insertRequest(ctx context.Context, tx *sql.Tx, r request.Request, newRefere
 	return request.Request{}, fmt.Errorf("sqlite: no free reference after %d attempts", referenceAttempts)
 }
 
-// querier is what both *sql.DB and *sql.Tx offer, so reads work inside and outside a transaction.
-type querier interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
 const requestColumns = `id, reference, service_code, name, address, pincode, email, mobile, details, language,
 	division, region, circle, district, state, status, created_at, updated_at`
+
+// The statements a submission runs inside its transaction. They are prepared on the writer
+// before the transaction begins: the writer has one connection, which the transaction holds.
+const (
+	queryIdempotencyKey = `SELECT fingerprint, request_id, duplicate FROM idempotency_keys WHERE key = ?`
+	queryOpenDuplicate  = `SELECT id FROM requests
+		WHERE mobile = ? AND service_code = ? AND pincode = ? AND status IN (?, ?) AND created_at >= ?
+		ORDER BY created_at DESC LIMIT 1`
+	queryInsertRequest = `INSERT INTO requests (reference, service_code, name, address, pincode, email, mobile, details, language,
+			division, region, circle, district, state, status, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (reference) DO NOTHING
+		RETURNING id`
+	queryInsertEvent          = `INSERT INTO request_events (request_id, status, created_at) VALUES (?, ?, ?)`
+	queryInsertIdempotencyKey = `INSERT INTO idempotency_keys (key, fingerprint, request_id, duplicate, created_at) VALUES (?, ?, ?, ?, ?)`
+	queryRequestByID          = `SELECT ` + requestColumns + ` FROM requests WHERE id = ?`
+	// The ids go in as one JSON array so that the text, and so the prepared statement, is
+	// the same for any number of requests.
+	queryHistory = `SELECT request_id, status, remarks, actor, created_at FROM request_events
+		WHERE request_id IN (SELECT value FROM json_each(?)) ORDER BY id`
+)
+
+var submitStatements = []string{queryIdempotencyKey, queryOpenDuplicate, queryInsertRequest, queryInsertEvent,
+	queryInsertIdempotencyKey, queryRequestByID, queryHistory}
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -278,8 +375,8 @@ func scanRequest(row scanner) (request.Request, error) {
 	return r, err
 }
 
-func requestByID(ctx context.Context, q querier, id int64) (request.Request, error) {
-	r, err := scanRequest(q.QueryRowContext(ctx, `SELECT `+requestColumns+` FROM requests WHERE id = ?`, id))
+func requestByID(ctx context.Context, q session, id int64) (request.Request, error) {
+	r, err := scanRequest(q.queryRow(ctx, queryRequestByID, id))
 	if err != nil {
 		return request.Request{}, notFound(err, "request by id")
 	}
@@ -292,12 +389,12 @@ func requestByID(ctx context.Context, q querier, id int64) (request.Request, err
 
 // RequestByReference implements store.Store.
 func (s *Store) RequestByReference(ctx context.Context, ref request.Reference) (request.Request, error) {
-	r, err := scanRequest(s.readers.QueryRowContext(ctx, `SELECT `+requestColumns+` FROM requests WHERE reference = ?`, ref))
+	r, err := scanRequest(s.read().queryRow(ctx, `SELECT `+requestColumns+` FROM requests WHERE reference = ?`, ref))
 	if err != nil {
 		return request.Request{}, notFound(err, "request by reference")
 	}
 	reqs := []request.Request{r}
-	if err := attachHistory(ctx, s.readers, reqs); err != nil {
+	if err := attachHistory(ctx, s.read(), reqs); err != nil {
 		return request.Request{}, err
 	}
 	return reqs[0], nil
@@ -305,7 +402,7 @@ func (s *Store) RequestByReference(ctx context.Context, ref request.Reference) (
 
 // RequestsByMobile implements store.Store.
 func (s *Store) RequestsByMobile(ctx context.Context, mobile string, limit int) ([]request.Request, error) {
-	rows, err := s.readers.QueryContext(ctx, `SELECT `+requestColumns+` FROM requests
+	rows, err := s.read().QueryContext(ctx, `SELECT `+requestColumns+` FROM requests
 		WHERE mobile = ? ORDER BY created_at DESC, id DESC LIMIT ?`, mobile, limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: requests by mobile: %w", err)
@@ -322,22 +419,21 @@ func (s *Store) RequestsByMobile(ctx context.Context, mobile string, limit int) 
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlite: requests by mobile: %w", err)
 	}
-	return out, attachHistory(ctx, s.readers, out)
+	return out, attachHistory(ctx, s.read(), out)
 }
 
 // attachHistory loads the events of reqs in one query.
-func attachHistory(ctx context.Context, q querier, reqs []request.Request) error {
+func attachHistory(ctx context.Context, q session, reqs []request.Request) error {
 	if len(reqs) == 0 {
 		return nil
 	}
 	index := make(map[int64]int, len(reqs))
-	args := make([]any, len(reqs))
+	ids := make([]string, len(reqs))
 	for i, r := range reqs {
 		index[r.ID] = i
-		args[i] = r.ID
+		ids[i] = strconv.FormatInt(r.ID, 10)
 	}
-	rows, err := q.QueryContext(ctx, `SELECT request_id, status, remarks, actor, created_at FROM request_events
-		WHERE request_id IN (?`+strings.Repeat(", ?", len(reqs)-1)+`) ORDER BY id`, args...)
+	rows, err := q.QueryContext(ctx, queryHistory, "["+strings.Join(ids, ",")+"]")
 	if err != nil {
 		return fmt.Errorf("sqlite: request history: %w", err)
 	}

@@ -1,0 +1,269 @@
+// Command run is Doorstep's one-command benchmark (see bench/README.md). For each backend it
+// drives, with `doorstep loadtest`, first the baseline (bench/baseline: the same database work
+// with nothing else) and then Doorstep itself, in a submission phase and a tracking phase, and
+// prints Doorstep/baseline ratios of throughput and p99 latency, and Doorstep's peak RSS.
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+type opStats struct {
+	Requests int     `json:"requests"`
+	OK       int     `json:"ok"`
+	RPS      float64 `json:"rps"`
+	P50      float64 `json:"p50_ms"`
+	P95      float64 `json:"p95_ms"`
+	P99      float64 `json:"p99_ms"`
+	Max      float64 `json:"max_ms"`
+}
+
+type report struct {
+	Operations map[string]opStats `json:"operations"`
+	Errors     map[string]int     `json:"errors"`
+	Submitted  int                `json:"submitted"`
+	Verified   int                `json:"verified"`
+	Lost       []string           `json:"lost"`
+}
+
+type result struct {
+	backend, server, phase string
+	stats                  opStats
+	errors                 int
+	lost                   int
+	peakRSSMiB             float64
+}
+
+func main() {
+	duration := flag.Duration("duration", 20*time.Second, "length of each load phase")
+	concurrency := flag.Int("concurrency", 32, "concurrent clients of the load tool")
+	postgresURL := flag.String("postgres", os.Getenv("DOORSTEP_TEST_POSTGRES_URL"), "PostgreSQL server to use (empty: SQLite only); defaults to $DOORSTEP_TEST_POSTGRES_URL")
+	flag.Parse()
+
+	work, err := os.MkdirTemp("", "doorstep-bench-")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(work)
+	doorstep, baseline := filepath.Join(work, "doorstep"), filepath.Join(work, "baseline")
+	for bin, pkg := range map[string]string{doorstep: "./cmd/doorstep", baseline: "./bench/baseline"} {
+		if out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
+			log.Fatalf("go build %s: %v\n%s", pkg, err, out)
+		}
+	}
+
+	backends := []string{"sqlite"}
+	if *postgresURL != "" {
+		backends = append(backends, "postgres")
+	} else {
+		log.Print("no PostgreSQL URL (-postgres or DOORSTEP_TEST_POSTGRES_URL): measuring SQLite only")
+	}
+	var results []result
+	for _, backend := range backends {
+		for _, server := range []string{"baseline", "doorstep"} {
+			dbURL, cleanup := database(backend, server, work, *postgresURL)
+			results = append(results, measure(backend, server, dbURL, doorstep, baseline, work, *duration, *concurrency)...)
+			cleanup()
+		}
+	}
+	printResults(os.Stdout, results, *duration, *concurrency)
+}
+
+// database gives each server a fresh database: a new SQLite file, or a new PostgreSQL schema.
+func database(backend, server, work, postgresURL string) (string, func()) {
+	if backend == "sqlite" {
+		path := filepath.Join(work, server+".db")
+		return "sqlite:" + path, func() {
+			for _, suffix := range []string{"", "-wal", "-shm"} {
+				os.Remove(path + suffix)
+			}
+		}
+	}
+	var raw [4]byte
+	_, _ = rand.Read(raw[:])
+	schema := "bench_" + server + "_" + hex.EncodeToString(raw[:])
+	exec1 := func(sql string) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		conn, err := pgx.Connect(ctx, postgresURL)
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			log.Fatal(err)
+		}
+	}
+	exec1("CREATE SCHEMA " + schema)
+	u, err := url.Parse(postgresURL)
+	if err != nil {
+		log.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String(), func() { exec1("DROP SCHEMA " + schema + " CASCADE") }
+}
+
+func freeAddr() string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// measure starts one server, runs the submission and the tracking phase against it, and stops it.
+func measure(backend, server, dbURL, doorstep, baseline, work string, duration time.Duration, concurrency int) []result {
+	addr := freeAddr()
+	var cmd *exec.Cmd
+	if server == "doorstep" {
+		cmd = exec.Command(doorstep, "serve", "--addr", addr, "--database-url", dbURL, "--log-level", "warn")
+	} else {
+		cmd = exec.Command(baseline, "--addr", addr, "--database-url", dbURL)
+	}
+	logFile, err := os.Create(filepath.Join(work, server+"-"+backend+".log"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer logFile.Close()
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		log.Fatal(err)
+	}
+	waitReady("http://" + addr + "/api/v1/services")
+
+	var out []result
+	for _, phase := range []struct{ name, mix, op string }{
+		{"submission", "submit=100", "submit"},
+		{"tracking", "track=100", "track"},
+	} {
+		fmt.Fprintf(os.Stderr, "== %s on %s: %s for %s at concurrency %d\n", server, backend, phase.name, duration, concurrency)
+		reportPath := filepath.Join(work, "report.json")
+		lt := exec.Command(doorstep, "loadtest", "--url", "http://"+addr, "--duration", duration.String(),
+			"--concurrency", strconv.Itoa(concurrency), "--mix", phase.mix, "--json", reportPath)
+		lt.Stdout, lt.Stderr = os.Stderr, os.Stderr
+		_ = lt.Run() // a non-zero exit (errors, lost requests) shows in the report
+		var rep report
+		data, err := os.ReadFile(reportPath)
+		if err != nil {
+			log.Fatalf("load test report: %v", err)
+		}
+		if err := json.Unmarshal(data, &rep); err != nil {
+			log.Fatalf("load test report: %v", err)
+		}
+		errors := 0
+		for _, n := range rep.Errors {
+			errors += n
+		}
+		out = append(out, result{backend: backend, server: server, phase: phase.name, stats: rep.Operations[phase.op],
+			errors: errors, lost: len(rep.Lost)})
+	}
+	rss := peakRSSMiB(cmd.Process.Pid)
+	for i := range out {
+		out[i].peakRSSMiB = rss
+	}
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		_ = cmd.Process.Kill()
+	}
+	return out
+}
+
+func waitReady(u string) {
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if resp, err := http.Get(u); err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	log.Fatalf("%s did not answer", u)
+}
+
+// peakRSSMiB reads the process's high-water mark of resident memory (Linux).
+func peakRSSMiB(pid int) float64 {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
+func printResults(w io.Writer, results []result, duration time.Duration, concurrency int) {
+	fmt.Fprintf(w, "\nDoorstep vs baseline, %s per phase, concurrency %d, %d CPUs\n\n", duration, concurrency, runtime.NumCPU())
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "backend\tphase\tserver\treq/s\tp50 ms\tp95 ms\tp99 ms\terrors\tlost\tpeak RSS MiB\t")
+	for _, r := range results {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%.0f\t%.2f\t%.2f\t%.2f\t%d\t%d\t%.0f\t\n", r.backend, r.phase, r.server,
+			r.stats.RPS, r.stats.P50, r.stats.P95, r.stats.P99, r.errors, r.lost, r.peakRSSMiB)
+	}
+	tw.Flush()
+
+	fmt.Fprintf(w, "\nRatios (targets: throughput >= 0.70, p99 <= 2.00, Doorstep peak RSS < 150 MiB)\n\n")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "backend\tphase\tthroughput\tp99\tDoorstep RSS MiB\tverdict\t")
+	find := func(backend, server, phase string) *result {
+		for i := range results {
+			if results[i].backend == backend && results[i].server == server && results[i].phase == phase {
+				return &results[i]
+			}
+		}
+		return nil
+	}
+	for _, r := range results {
+		if r.server != "doorstep" {
+			continue
+		}
+		base := find(r.backend, "baseline", r.phase)
+		if base == nil || base.stats.RPS == 0 || base.stats.P99 == 0 {
+			continue
+		}
+		tput, p99 := r.stats.RPS/base.stats.RPS, r.stats.P99/base.stats.P99
+		verdict := "meets targets"
+		if tput < 0.70 || p99 > 2.0 || r.peakRSSMiB >= 150 || r.errors > 0 || r.lost > 0 {
+			verdict = "MISSES a target"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%.2f\t%.2f\t%.0f\t%s\t\n", r.backend, r.phase, tput, p99, r.peakRSSMiB, verdict)
+	}
+	tw.Flush()
+}
