@@ -67,7 +67,7 @@ func TestLoadtestAgainstServer(t *testing.T) {
 	defer srv.Close()
 	file := filepath.Join(t.TempDir(), "report.json")
 	var stdout, stderr strings.Builder
-	code := run(context.Background(), []string{"loadtest", "--url", srv.URL, "--duration", "1s", "--concurrency", "2",
+	code := run(context.Background(), []string{"loadtest", "--url", srv.URL, "--duration", "2500ms", "--concurrency", "2",
 		"--mix", "submit=2,track=1,track_mobile=1", "--seed", "7", "--json", file}, env(nil), &stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())

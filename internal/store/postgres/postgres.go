@@ -138,61 +138,79 @@ func (s *Store) Submit(ctx context.Context, sub store.Submission) (store.SubmitR
 }
 
 func submitTx(ctx context.Context, tx pgx.Tx, sub store.Submission) (store.SubmitResult, error) {
-	// Always the key's lock first, then the mobile's: one order, so no deadlock.
-	if sub.IdempotencyKey != "" {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('idempotency:' || $1, 0))`, sub.IdempotencyKey); err != nil {
-			return store.SubmitResult{}, fmt.Errorf("postgres: lock idempotency key: %w", err)
-		}
-		var fingerprint string
-		var requestID int64
-		var duplicate bool
-		err := tx.QueryRow(ctx, `SELECT fingerprint, request_id, duplicate FROM idempotency_keys WHERE key = $1`,
-			sub.IdempotencyKey).Scan(&fingerprint, &requestID, &duplicate)
-		switch {
-		case err == nil:
-			if fingerprint != sub.Fingerprint {
-				return store.SubmitResult{}, store.ErrIdempotencyKeyReused
-			}
-			req, err := requestByID(ctx, tx, requestID)
-			return store.SubmitResult{Request: req, Duplicate: duplicate, Replayed: true}, err
-		case !errors.Is(err, pgx.ErrNoRows):
-			return store.SubmitResult{}, fmt.Errorf("postgres: idempotency key: %w", err)
-		}
-	}
-
 	r := sub.Request
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('mobile:' || $1, 0))`, r.Mobile); err != nil {
-		return store.SubmitResult{}, fmt.Errorf("postgres: lock mobile: %w", err)
+	// One round trip for the checks. The statements of a batch run in order: the key's lock,
+	// then the mobile's (one order, so no deadlock), each before the rows it guards are read.
+	batch := &pgx.Batch{}
+	if sub.IdempotencyKey != "" {
+		batch.Queue(`SELECT pg_advisory_xact_lock(hashtextextended('idempotency:' || $1, 0))`, sub.IdempotencyKey)
+		batch.Queue(`SELECT fingerprint, request_id, duplicate FROM idempotency_keys WHERE key = $1`, sub.IdempotencyKey)
 	}
-	var result store.SubmitResult
-	var existingID int64
-	err := tx.QueryRow(ctx, `
+	batch.Queue(`SELECT pg_advisory_xact_lock(hashtextextended('mobile:' || $1, 0))`, r.Mobile)
+	batch.Queue(`
 		SELECT id FROM requests
 		WHERE mobile = $1 AND service_code = $2 AND pincode = $3 AND status = ANY($4) AND created_at >= $5
 		ORDER BY created_at DESC LIMIT 1`,
-		r.Mobile, r.ServiceCode, r.Pincode, openStatuses(), sub.DuplicateSince).Scan(&existingID)
-	switch {
-	case err == nil:
-		result.Duplicate = true
-		if result.Request, err = requestByID(ctx, tx, existingID); err != nil {
-			return store.SubmitResult{}, err
+		r.Mobile, r.ServiceCode, r.Pincode, openStatuses(), sub.DuplicateSince)
+	results := tx.SendBatch(ctx, batch)
+	var (
+		keySeen, duplicate, wasDuplicate bool
+		fingerprint                      string
+		keyRequestID, existingID         int64
+	)
+	err := func() error {
+		defer results.Close()
+		if sub.IdempotencyKey != "" {
+			if _, err := results.Exec(); err != nil {
+				return fmt.Errorf("lock idempotency key: %w", err)
+			}
+			err := results.QueryRow().Scan(&fingerprint, &keyRequestID, &wasDuplicate)
+			switch {
+			case err == nil:
+				keySeen = true
+			case !errors.Is(err, pgx.ErrNoRows):
+				return fmt.Errorf("idempotency key: %w", err)
+			}
 		}
-	case errors.Is(err, pgx.ErrNoRows):
-		if result.Request, err = insertRequest(ctx, tx, r, sub.NewReference); err != nil {
-			return store.SubmitResult{}, err
+		if _, err := results.Exec(); err != nil {
+			return fmt.Errorf("lock mobile: %w", err)
 		}
-	default:
-		return store.SubmitResult{}, fmt.Errorf("postgres: duplicate check: %w", err)
+		err := results.QueryRow().Scan(&existingID)
+		switch {
+		case err == nil:
+			duplicate = true
+		case !errors.Is(err, pgx.ErrNoRows):
+			return fmt.Errorf("duplicate check: %w", err)
+		}
+		return results.Close()
+	}()
+	if err != nil {
+		return store.SubmitResult{}, fmt.Errorf("postgres: %w", err)
 	}
 
-	if sub.IdempotencyKey != "" {
-		if _, err := tx.Exec(ctx, `
-			INSERT INTO idempotency_keys (key, fingerprint, request_id, duplicate, created_at) VALUES ($1, $2, $3, $4, $5)`,
-			sub.IdempotencyKey, sub.Fingerprint, result.Request.ID, result.Duplicate, r.CreatedAt); err != nil {
-			return store.SubmitResult{}, fmt.Errorf("postgres: save idempotency key: %w", err)
+	if keySeen {
+		if fingerprint != sub.Fingerprint {
+			return store.SubmitResult{}, store.ErrIdempotencyKeyReused
 		}
+		req, err := requestByID(ctx, tx, keyRequestID)
+		return store.SubmitResult{Request: req, Duplicate: wasDuplicate, Replayed: true}, err
 	}
-	return result, nil
+	if duplicate {
+		req, err := requestByID(ctx, tx, existingID)
+		if err != nil {
+			return store.SubmitResult{}, err
+		}
+		if sub.IdempotencyKey != "" {
+			if _, err := tx.Exec(ctx, `
+				INSERT INTO idempotency_keys (key, fingerprint, request_id, duplicate, created_at) VALUES ($1, $2, $3, TRUE, $4)`,
+				sub.IdempotencyKey, sub.Fingerprint, req.ID, r.CreatedAt); err != nil {
+				return store.SubmitResult{}, fmt.Errorf("postgres: save idempotency key: %w", err)
+			}
+		}
+		return store.SubmitResult{Request: req, Duplicate: true}, nil
+	}
+	req, err := insertRequest(ctx, tx, r, sub)
+	return store.SubmitResult{Request: req}, err
 }
 
 func openStatuses() []string {
@@ -207,19 +225,31 @@ func openStatuses() []string {
 // vanishingly rare; several in a row would mean a broken random source.
 const referenceAttempts = 5
 
-func insertRequest(ctx context.Context, tx pgx.Tx, r request.Request, newReference func() request.Reference) (request.Request, error) {
+// insertRequest writes the request, its first history entry and its idempotency key in one
+// statement (one round trip).
+func insertRequest(ctx context.Context, tx pgx.Tx, r request.Request, sub store.Submission) (request.Request, error) {
 	r.Status = request.StatusSubmitted
 	r.UpdatedAt = r.CreatedAt
 	for range referenceAttempts {
-		r.Reference = newReference()
+		r.Reference = sub.NewReference()
 		err := tx.QueryRow(ctx, `
-			INSERT INTO requests (reference, service_code, name, address, pincode, email, mobile, details, language,
-				division, region, circle, district, state, status, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
-			ON CONFLICT (reference) DO NOTHING
-			RETURNING id`,
+			WITH inserted AS (
+				INSERT INTO requests (reference, service_code, name, address, pincode, email, mobile, details, language,
+					division, region, circle, district, state, status, created_at, updated_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+				ON CONFLICT (reference) DO NOTHING
+				RETURNING id, status, created_at
+			), first_event AS (
+				INSERT INTO request_events (request_id, status, created_at)
+				SELECT id, status, created_at FROM inserted
+			), idempotency AS (
+				INSERT INTO idempotency_keys (key, fingerprint, request_id, duplicate, created_at)
+				SELECT $18, $19, id, FALSE, created_at FROM inserted WHERE $18 <> ''
+			)
+			SELECT id FROM inserted`,
 			r.Reference, r.ServiceCode, r.Name, r.Address, r.Pincode, r.Email, r.Mobile, r.Details, r.Language,
 			r.Division, r.Region, r.Circle, r.District, r.State, r.Status, r.CreatedAt, r.UpdatedAt,
+			sub.IdempotencyKey, sub.Fingerprint,
 		).Scan(&r.ID)
 		if errors.Is(err, pgx.ErrNoRows) {
 			continue // reference taken: draw another
@@ -227,12 +257,7 @@ func insertRequest(ctx context.Context, tx pgx.Tx, r request.Request, newReferen
 		if err != nil {
 			return request.Request{}, fmt.Errorf("postgres: insert request: %w", err)
 		}
-		first := request.Event{Status: request.StatusSubmitted, At: r.CreatedAt}
-		if _, err := tx.Exec(ctx, `INSERT INTO request_events (request_id, status, created_at) VALUES ($1, $2, $3)`,
-			r.ID, first.Status, first.At); err != nil {
-			return request.Request{}, fmt.Errorf("postgres: insert request event: %w", err)
-		}
-		r.History = []request.Event{first}
+		r.History = []request.Event{{Status: request.StatusSubmitted, At: r.CreatedAt}}
 		return r, nil
 	}
 	return request.Request{}, fmt.Errorf("postgres: no free reference after %d attempts", referenceAttempts)
@@ -246,6 +271,15 @@ type querier interface {
 
 const requestColumns = `id, reference, service_code, name, address, pincode, email, mobile, details, language,
 	division, region, circle, district, state, status, created_at, updated_at`
+
+// queryRequestWithHistory renames the event columns in a derived table so that the request's
+// own names stay unambiguous.
+const queryRequestWithHistory = `SELECT ` + requestColumns + `, event_status, event_remarks, event_actor, event_at
+	FROM requests JOIN (
+		SELECT request_id, id AS event_id, status AS event_status, remarks AS event_remarks, actor AS event_actor,
+			created_at AS event_at
+		FROM request_events) AS events ON events.request_id = requests.id
+	WHERE reference = $1 ORDER BY event_id`
 
 func scanRequest(row pgx.Row) (request.Request, error) {
 	var r request.Request
@@ -267,17 +301,32 @@ func requestByID(ctx context.Context, q querier, id int64) (request.Request, err
 	return reqs[0], nil
 }
 
-// RequestByReference implements store.Store.
+// RequestByReference implements store.Store. The request and its history come in one
+// query, one row per history entry: tracking is the most frequent call.
 func (s *Store) RequestByReference(ctx context.Context, ref request.Reference) (request.Request, error) {
-	r, err := scanRequest(s.pool.QueryRow(ctx, `SELECT `+requestColumns+` FROM requests WHERE reference = $1`, ref))
+	rows, err := s.pool.Query(ctx, queryRequestWithHistory, ref)
 	if err != nil {
-		return request.Request{}, notFound(err, "request by reference")
+		return request.Request{}, fmt.Errorf("postgres: request by reference: %w", err)
 	}
-	reqs := []request.Request{r}
-	if err := attachHistory(ctx, s.pool, reqs); err != nil {
-		return request.Request{}, err
+	defer rows.Close()
+	var r request.Request
+	for rows.Next() {
+		var e request.Event
+		if err := rows.Scan(&r.ID, &r.Reference, &r.ServiceCode, &r.Name, &r.Address, &r.Pincode, &r.Email, &r.Mobile,
+			&r.Details, &r.Language, &r.Division, &r.Region, &r.Circle, &r.District, &r.State, &r.Status, &r.CreatedAt, &r.UpdatedAt,
+			&e.Status, &e.Remarks, &e.Actor, &e.At); err != nil {
+			return request.Request{}, fmt.Errorf("postgres: request by reference: %w", err)
+		}
+		r.CreatedAt, r.UpdatedAt, e.At = r.CreatedAt.UTC(), r.UpdatedAt.UTC(), e.At.UTC()
+		r.History = append(r.History, e)
 	}
-	return reqs[0], nil
+	if err := rows.Err(); err != nil {
+		return request.Request{}, fmt.Errorf("postgres: request by reference: %w", err)
+	}
+	if r.ID == 0 {
+		return request.Request{}, store.ErrNotFound
+	}
+	return r, nil
 }
 
 // RequestsByMobile implements store.Store.

@@ -339,6 +339,15 @@ func insertRequest(ctx context.Context, tx session, r request.Request, newRefere
 const requestColumns = `id, reference, service_code, name, address, pincode, email, mobile, details, language,
 	division, region, circle, district, state, status, created_at, updated_at`
 
+// queryRequestWithHistory renames the event columns in a derived table so that the request's
+// own names stay unambiguous.
+const queryRequestWithHistory = `SELECT ` + requestColumns + `, event_status, event_remarks, event_actor, event_at
+	FROM requests JOIN (
+		SELECT request_id, id AS event_id, status AS event_status, remarks AS event_remarks, actor AS event_actor,
+			created_at AS event_at
+		FROM request_events) AS events ON events.request_id = requests.id
+	WHERE reference = ? ORDER BY event_id`
+
 // The statements a submission runs inside its transaction. They are prepared on the writer
 // before the transaction begins: the writer has one connection, which the transaction holds.
 const (
@@ -387,17 +396,33 @@ func requestByID(ctx context.Context, q session, id int64) (request.Request, err
 	return reqs[0], nil
 }
 
-// RequestByReference implements store.Store.
+// RequestByReference implements store.Store. The request and its history come in one
+// query, one row per history entry: tracking is the most frequent call.
 func (s *Store) RequestByReference(ctx context.Context, ref request.Reference) (request.Request, error) {
-	r, err := scanRequest(s.read().queryRow(ctx, `SELECT `+requestColumns+` FROM requests WHERE reference = ?`, ref))
+	rows, err := s.read().QueryContext(ctx, queryRequestWithHistory, ref)
 	if err != nil {
-		return request.Request{}, notFound(err, "request by reference")
+		return request.Request{}, fmt.Errorf("sqlite: request by reference: %w", err)
 	}
-	reqs := []request.Request{r}
-	if err := attachHistory(ctx, s.read(), reqs); err != nil {
-		return request.Request{}, err
+	defer rows.Close()
+	var r request.Request
+	for rows.Next() {
+		var e request.Event
+		var created, updated, at int64
+		if err := rows.Scan(&r.ID, &r.Reference, &r.ServiceCode, &r.Name, &r.Address, &r.Pincode, &r.Email, &r.Mobile,
+			&r.Details, &r.Language, &r.Division, &r.Region, &r.Circle, &r.District, &r.State, &r.Status, &created, &updated,
+			&e.Status, &e.Remarks, &e.Actor, &at); err != nil {
+			return request.Request{}, fmt.Errorf("sqlite: request by reference: %w", err)
+		}
+		r.CreatedAt, r.UpdatedAt, e.At = time.UnixMilli(created).UTC(), time.UnixMilli(updated).UTC(), time.UnixMilli(at).UTC()
+		r.History = append(r.History, e)
 	}
-	return reqs[0], nil
+	if err := rows.Err(); err != nil {
+		return request.Request{}, fmt.Errorf("sqlite: request by reference: %w", err)
+	}
+	if r.ID == 0 {
+		return request.Request{}, store.ErrNotFound
+	}
+	return r, nil
 }
 
 // RequestsByMobile implements store.Store.
