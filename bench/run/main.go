@@ -107,7 +107,7 @@ func database(backend, server, work, postgresURL string) (string, func()) {
 	exec1 := func(sql string) {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		conn, err := pgx.Connect(ctx, postgresURL)
+		conn, err := pgx.Connect(ctx, withoutPoolParameters(postgresURL))
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -125,6 +125,23 @@ func database(backend, server, work, postgresURL string) (string, func()) {
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 	return u.String(), func() { exec1("DROP SCHEMA " + schema + " CASCADE") }
+}
+
+// withoutPoolParameters drops pgxpool's own settings (pool_max_conns...), which a single
+// connection would send to the server as unknown parameters.
+func withoutPoolParameters(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	q := u.Query()
+	for k := range q {
+		if strings.HasPrefix(k, "pool_") {
+			q.Del(k)
+		}
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 func freeAddr() string {

@@ -16,8 +16,8 @@ import (
 
 // benchAPI is the API handler on a real SQLite file, called without a network in between so
 // that the figures are Doorstep's own cost (validation, routing, SQL, JSON).
-func benchAPI(b *testing.B) http.Handler {
-	st := testenv.SQLite(b)
+func benchAPI(b *testing.B, backend testenv.Backend) http.Handler {
+	st := backend.Open(b)
 	return New(intake.New(st, testenv.Directory(b)), slog.New(slog.DiscardHandler))
 }
 
@@ -41,7 +41,12 @@ func submit(b *testing.B, h http.Handler, n int64) string {
 }
 
 func BenchmarkSubmit(b *testing.B) {
-	h := benchAPI(b)
+	for _, backend := range testenv.Backends {
+		b.Run(backend.Name, func(b *testing.B) { benchSubmit(b, benchAPI(b, backend)) })
+	}
+}
+
+func benchSubmit(b *testing.B, h http.Handler) {
 	var n atomic.Int64
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
@@ -51,7 +56,12 @@ func BenchmarkSubmit(b *testing.B) {
 }
 
 func BenchmarkTrackByReference(b *testing.B) {
-	h := benchAPI(b)
+	for _, backend := range testenv.Backends {
+		b.Run(backend.Name, func(b *testing.B) { benchTrackByReference(b, benchAPI(b, backend)) })
+	}
+}
+
+func benchTrackByReference(b *testing.B, h http.Handler) {
 	refs := make([]string, 1000)
 	for i := range refs {
 		refs[i] = submit(b, h, int64(i))
@@ -71,7 +81,12 @@ func BenchmarkTrackByReference(b *testing.B) {
 }
 
 func BenchmarkTrackByMobile(b *testing.B) {
-	h := benchAPI(b)
+	for _, backend := range testenv.Backends {
+		b.Run(backend.Name, func(b *testing.B) { benchTrackByMobile(b, benchAPI(b, backend)) })
+	}
+}
+
+func benchTrackByMobile(b *testing.B, h http.Handler) {
 	for i := range 1000 {
 		submit(b, h, int64(i))
 	}

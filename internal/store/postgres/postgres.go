@@ -127,39 +127,60 @@ func (s *Store) SetServiceActive(ctx context.Context, code string, active bool) 
 // the idempotency check are serialised by transaction-scoped advisory locks on the
 // idempotency key and on the mobile number: two instances receiving the same submission at
 // once cannot both insert it.
+//
+// A new request costs two round trips to the database: BEGIN with the locks and checks in
+// one pipelined batch, then the insert with COMMIT in another. Round trips, not SQL, were
+// most of a submission's time.
 func (s *Store) Submit(ctx context.Context, sub store.Submission) (store.SubmitResult, error) {
-	var result store.SubmitResult
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		var err error
-		result, err = submitTx(ctx, tx, sub)
-		return err
-	})
-	return result, err
+	for range referenceAttempts {
+		res, referenceTaken, err := s.submitOnce(ctx, sub)
+		if err != nil || !referenceTaken {
+			return res, err
+		}
+	}
+	return store.SubmitResult{}, fmt.Errorf("postgres: no free reference after %d attempts", referenceAttempts)
 }
 
-func submitTx(ctx context.Context, tx pgx.Tx, sub store.Submission) (store.SubmitResult, error) {
-	r := sub.Request
-	// One round trip for the checks. The statements of a batch run in order: the key's lock,
-	// then the mobile's (one order, so no deadlock), each before the rows it guards are read.
-	batch := &pgx.Batch{}
-	if sub.IdempotencyKey != "" {
-		batch.Queue(`SELECT pg_advisory_xact_lock(hashtextextended('idempotency:' || $1, 0))`, sub.IdempotencyKey)
-		batch.Queue(`SELECT fingerprint, request_id, duplicate FROM idempotency_keys WHERE key = $1`, sub.IdempotencyKey)
+// referenceAttempts bounds retries on a reference collision, which at 31^9 references is
+// vanishingly rare; several in a row would mean a broken random source.
+const referenceAttempts = 5
+
+// submitOnce runs one transaction on a connection of its own. On any failure the connection
+// is released mid-transaction, which makes the pool close it, and the server rolls back.
+func (s *Store) submitOnce(ctx context.Context, sub store.Submission) (res store.SubmitResult, referenceTaken bool, err error) {
+	pooled, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return store.SubmitResult{}, false, fmt.Errorf("postgres: %w", err)
 	}
-	batch.Queue(`SELECT pg_advisory_xact_lock(hashtextextended('mobile:' || $1, 0))`, r.Mobile)
-	batch.Queue(`
+	defer pooled.Release()
+	conn := pooled.Conn()
+
+	r := sub.Request
+	// The statements of a batch run in order: the key's lock, then the mobile's (one order,
+	// so no deadlock), each before the rows it guards are read.
+	checks := &pgx.Batch{}
+	checks.Queue("BEGIN")
+	if sub.IdempotencyKey != "" {
+		checks.Queue(`SELECT pg_advisory_xact_lock(hashtextextended('idempotency:' || $1, 0))`, sub.IdempotencyKey)
+		checks.Queue(`SELECT fingerprint, request_id, duplicate FROM idempotency_keys WHERE key = $1`, sub.IdempotencyKey)
+	}
+	checks.Queue(`SELECT pg_advisory_xact_lock(hashtextextended('mobile:' || $1, 0))`, r.Mobile)
+	checks.Queue(`
 		SELECT id FROM requests
 		WHERE mobile = $1 AND service_code = $2 AND pincode = $3 AND status = ANY($4) AND created_at >= $5
 		ORDER BY created_at DESC LIMIT 1`,
 		r.Mobile, r.ServiceCode, r.Pincode, openStatuses(), sub.DuplicateSince)
-	results := tx.SendBatch(ctx, batch)
 	var (
 		keySeen, duplicate, wasDuplicate bool
 		fingerprint                      string
 		keyRequestID, existingID         int64
 	)
-	err := func() error {
+	err = func() error {
+		results := conn.SendBatch(ctx, checks)
 		defer results.Close()
+		if _, err := results.Exec(); err != nil {
+			return fmt.Errorf("begin: %w", err)
+		}
 		if sub.IdempotencyKey != "" {
 			if _, err := results.Exec(); err != nil {
 				return fmt.Errorf("lock idempotency key: %w", err)
@@ -185,32 +206,86 @@ func submitTx(ctx context.Context, tx pgx.Tx, sub store.Submission) (store.Submi
 		return results.Close()
 	}()
 	if err != nil {
-		return store.SubmitResult{}, fmt.Errorf("postgres: %w", err)
+		return store.SubmitResult{}, false, fmt.Errorf("postgres: %w", err)
 	}
 
-	if keySeen {
+	switch {
+	case keySeen:
 		if fingerprint != sub.Fingerprint {
-			return store.SubmitResult{}, store.ErrIdempotencyKeyReused
+			return store.SubmitResult{}, false, store.ErrIdempotencyKeyReused
 		}
-		req, err := requestByID(ctx, tx, keyRequestID)
-		return store.SubmitResult{Request: req, Duplicate: wasDuplicate, Replayed: true}, err
-	}
-	if duplicate {
-		req, err := requestByID(ctx, tx, existingID)
+		req, err := requestByID(ctx, conn, keyRequestID)
 		if err != nil {
-			return store.SubmitResult{}, err
+			return store.SubmitResult{}, false, err
+		}
+		return store.SubmitResult{Request: req, Duplicate: wasDuplicate, Replayed: true}, false, commit(ctx, conn)
+	case duplicate:
+		req, err := requestByID(ctx, conn, existingID)
+		if err != nil {
+			return store.SubmitResult{}, false, err
 		}
 		if sub.IdempotencyKey != "" {
-			if _, err := tx.Exec(ctx, `
+			if _, err := conn.Exec(ctx, `
 				INSERT INTO idempotency_keys (key, fingerprint, request_id, duplicate, created_at) VALUES ($1, $2, $3, TRUE, $4)`,
 				sub.IdempotencyKey, sub.Fingerprint, req.ID, r.CreatedAt); err != nil {
-				return store.SubmitResult{}, fmt.Errorf("postgres: save idempotency key: %w", err)
+				return store.SubmitResult{}, false, fmt.Errorf("postgres: save idempotency key: %w", err)
 			}
 		}
-		return store.SubmitResult{Request: req, Duplicate: true}, nil
+		return store.SubmitResult{Request: req, Duplicate: true}, false, commit(ctx, conn)
 	}
-	req, err := insertRequest(ctx, tx, r, sub)
-	return store.SubmitResult{Request: req}, err
+
+	// The request, its first history entry and its idempotency key in one statement, and
+	// COMMIT behind it in the same round trip.
+	r.Status = request.StatusSubmitted
+	r.UpdatedAt = r.CreatedAt
+	r.Reference = sub.NewReference()
+	insert := &pgx.Batch{}
+	insert.Queue(`
+		WITH inserted AS (
+			INSERT INTO requests (reference, service_code, name, address, pincode, email, mobile, details, language,
+				division, region, circle, district, state, status, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+			ON CONFLICT (reference) DO NOTHING
+			RETURNING id, status, created_at
+		), first_event AS (
+			INSERT INTO request_events (request_id, status, created_at)
+			SELECT id, status, created_at FROM inserted
+		), idempotency AS (
+			INSERT INTO idempotency_keys (key, fingerprint, request_id, duplicate, created_at)
+			SELECT $18, $19, id, FALSE, created_at FROM inserted WHERE $18 <> ''
+		)
+		SELECT id FROM inserted`,
+		r.Reference, r.ServiceCode, r.Name, r.Address, r.Pincode, r.Email, r.Mobile, r.Details, r.Language,
+		r.Division, r.Region, r.Circle, r.District, r.State, r.Status, r.CreatedAt, r.UpdatedAt,
+		sub.IdempotencyKey, sub.Fingerprint)
+	insert.Queue("COMMIT")
+	results := conn.SendBatch(ctx, insert)
+	defer results.Close()
+	insertErr := results.QueryRow().Scan(&r.ID)
+	tag, commitErr := results.Exec()
+	switch {
+	case errors.Is(insertErr, pgx.ErrNoRows):
+		return store.SubmitResult{}, true, nil // reference taken: nothing was written; try another
+	case insertErr != nil:
+		return store.SubmitResult{}, false, fmt.Errorf("postgres: insert request: %w", insertErr)
+	case commitErr != nil:
+		return store.SubmitResult{}, false, fmt.Errorf("postgres: commit: %w", commitErr)
+	case tag.String() != "COMMIT":
+		return store.SubmitResult{}, false, fmt.Errorf("postgres: commit answered %q", tag.String())
+	}
+	r.History = []request.Event{{Status: request.StatusSubmitted, At: r.CreatedAt}}
+	return store.SubmitResult{Request: r}, false, results.Close()
+}
+
+func commit(ctx context.Context, conn *pgx.Conn) error {
+	tag, err := conn.Exec(ctx, "COMMIT")
+	if err != nil {
+		return fmt.Errorf("postgres: commit: %w", err)
+	}
+	if tag.String() != "COMMIT" {
+		return fmt.Errorf("postgres: commit answered %q", tag.String())
+	}
+	return nil
 }
 
 func openStatuses() []string {
@@ -219,48 +294,6 @@ func openStatuses() []string {
 		out[i] = string(s)
 	}
 	return out
-}
-
-// referenceAttempts bounds retries on a reference collision, which at 31^9 references is
-// vanishingly rare; several in a row would mean a broken random source.
-const referenceAttempts = 5
-
-// insertRequest writes the request, its first history entry and its idempotency key in one
-// statement (one round trip).
-func insertRequest(ctx context.Context, tx pgx.Tx, r request.Request, sub store.Submission) (request.Request, error) {
-	r.Status = request.StatusSubmitted
-	r.UpdatedAt = r.CreatedAt
-	for range referenceAttempts {
-		r.Reference = sub.NewReference()
-		err := tx.QueryRow(ctx, `
-			WITH inserted AS (
-				INSERT INTO requests (reference, service_code, name, address, pincode, email, mobile, details, language,
-					division, region, circle, district, state, status, created_at, updated_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
-				ON CONFLICT (reference) DO NOTHING
-				RETURNING id, status, created_at
-			), first_event AS (
-				INSERT INTO request_events (request_id, status, created_at)
-				SELECT id, status, created_at FROM inserted
-			), idempotency AS (
-				INSERT INTO idempotency_keys (key, fingerprint, request_id, duplicate, created_at)
-				SELECT $18, $19, id, FALSE, created_at FROM inserted WHERE $18 <> ''
-			)
-			SELECT id FROM inserted`,
-			r.Reference, r.ServiceCode, r.Name, r.Address, r.Pincode, r.Email, r.Mobile, r.Details, r.Language,
-			r.Division, r.Region, r.Circle, r.District, r.State, r.Status, r.CreatedAt, r.UpdatedAt,
-			sub.IdempotencyKey, sub.Fingerprint,
-		).Scan(&r.ID)
-		if errors.Is(err, pgx.ErrNoRows) {
-			continue // reference taken: draw another
-		}
-		if err != nil {
-			return request.Request{}, fmt.Errorf("postgres: insert request: %w", err)
-		}
-		r.History = []request.Event{{Status: request.StatusSubmitted, At: r.CreatedAt}}
-		return r, nil
-	}
-	return request.Request{}, fmt.Errorf("postgres: no free reference after %d attempts", referenceAttempts)
 }
 
 // querier is what both the pool and a transaction offer.

@@ -32,7 +32,6 @@ CREATE TABLE requests (
 ) STRICT;
 
 CREATE INDEX requests_by_mobile ON requests (mobile, created_at DESC);
-CREATE INDEX requests_by_division ON requests (division, status, created_at);
 
 CREATE TABLE request_events (
     id         INTEGER PRIMARY KEY,
