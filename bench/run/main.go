@@ -59,6 +59,7 @@ type result struct {
 func main() {
 	duration := flag.Duration("duration", 20*time.Second, "length of each load phase")
 	concurrency := flag.Int("concurrency", 32, "concurrent clients of the load tool")
+	only := flag.String("only", "", "measure one backend only: sqlite or postgres")
 	postgresURL := flag.String("postgres", os.Getenv("DOORSTEP_TEST_POSTGRES_URL"), "PostgreSQL server to use (empty: SQLite only); defaults to $DOORSTEP_TEST_POSTGRES_URL")
 	flag.Parse()
 
@@ -79,6 +80,9 @@ func main() {
 		backends = append(backends, "postgres")
 	} else {
 		log.Print("no PostgreSQL URL (-postgres or DOORSTEP_TEST_POSTGRES_URL): measuring SQLite only")
+	}
+	if *only != "" {
+		backends = []string{*only}
 	}
 	var results []result
 	for _, backend := range backends {

@@ -6,6 +6,7 @@ package store
 import (
 	"context"
 	"errors"
+	"sort"
 	"time"
 
 	"github.com/doorstep-post/doorstep/internal/request"
@@ -65,4 +66,23 @@ type SubmitResult struct {
 	Duplicate bool
 	// Replayed: the idempotency key was seen before; Duplicate is as it was the first time.
 	Replayed bool
+}
+
+// SortHistory puts a history read in any order into the order it was written: ids are the
+// events' ids, ascending with time. Backends sort in Go because an ORDER BY in the tracking
+// query cost PostgreSQL a sort on every lookup.
+func SortHistory(history []request.Event, ids []int64) {
+	sort.Sort(historyByID{history, ids})
+}
+
+type historyByID struct {
+	history []request.Event
+	ids     []int64
+}
+
+func (h historyByID) Len() int           { return len(h.ids) }
+func (h historyByID) Less(i, j int) bool { return h.ids[i] < h.ids[j] }
+func (h historyByID) Swap(i, j int) {
+	h.ids[i], h.ids[j] = h.ids[j], h.ids[i]
+	h.history[i], h.history[j] = h.history[j], h.history[i]
 }
