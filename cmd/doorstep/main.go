@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"syscall"
@@ -171,6 +172,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, onListen fu
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
+	if cfg.DebugAddr != "" {
+		if err := serveProfiles(ctx, cfg.DebugAddr, log); err != nil {
+			return err
+		}
+	}
 
 	select {
 	case err := <-served:
@@ -184,5 +190,28 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, onListen fu
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	log.Info("stopped cleanly")
+	return nil
+}
+
+// serveProfiles serves Go's pprof profiles on their own listener, kept off the public one,
+// for an engineer investigating a slow or busy instance. It stops when ctx ends.
+func serveProfiles(ctx context.Context, addr string, log *slog.Logger) error {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("debug listener: %w", err)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		srv.Close()
+	}()
+	go func() { _ = srv.Serve(ln) }()
+	log.Info("serving pprof profiles", "addr", ln.Addr().String())
 	return nil
 }

@@ -18,7 +18,7 @@ func TestHelpDocumentsCommandsAndSettings(t *testing.T) {
 		if code := run(context.Background(), args, env(nil), &out, io.Discard); code != 0 {
 			t.Fatalf("%v: exit %d", args, code)
 		}
-		for _, want := range []string{"serve", "migrate", "DOORSTEP_ADDR", "DOORSTEP_DATABASE_URL", "DOORSTEP_LOG_LEVEL", "DOORSTEP_LOG_FORMAT", "DOORSTEP_SHUTDOWN_TIMEOUT"} {
+		for _, want := range []string{"serve", "migrate", "DOORSTEP_ADDR", "DOORSTEP_DATABASE_URL", "DOORSTEP_LOG_LEVEL", "DOORSTEP_LOG_FORMAT", "DOORSTEP_SHUTDOWN_TIMEOUT", "DOORSTEP_DEBUG_ADDR"} {
 			if !strings.Contains(out.String(), want) {
 				t.Errorf("%v: help lacks %s", args, want)
 			}

@@ -126,7 +126,20 @@ const submissionBody = `{"name":"Asha Devi","address":"12 Gandhi Road, Connaught
 func TestServeShutsDownGracefully(t *testing.T) {
 	bin := buildBinary(t)
 	dbPath := filepath.Join(t.TempDir(), "doorstep.db")
-	srv := startServe(t, bin, "DOORSTEP_DATABASE_URL=sqlite:"+dbPath, "DOORSTEP_SHUTDOWN_TIMEOUT=20s")
+	debugAddr := freeAddr(t)
+	srv := startServe(t, bin, "DOORSTEP_DATABASE_URL=sqlite:"+dbPath, "DOORSTEP_SHUTDOWN_TIMEOUT=20s", "DOORSTEP_DEBUG_ADDR="+debugAddr)
+
+	// Profiles are served on the private debug address only.
+	for url, want := range map[string]int{"http://" + debugAddr + "/debug/pprof/": http.StatusOK, srv.url("/debug/pprof/"): http.StatusNotFound} {
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("GET %s: %d, want %d", url, resp.StatusCode, want)
+		}
+	}
 
 	// Start a submission, send half its body, then ask the server to stop.
 	body := submissionBody
@@ -175,6 +188,15 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	if err != nil || saved.Mobile != "9876543210" {
 		t.Errorf("the request answered 201 during shutdown is not saved: %+v, %v", saved, err)
 	}
+}
+
+func freeAddr(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
 }
 
 type created struct {

@@ -22,6 +22,7 @@ type Config struct {
 	LogLevel        slog.Level
 	LogFormat       string // "text" or "json"
 	ShutdownTimeout time.Duration
+	DebugAddr       string // where Go's pprof profiles are served; empty: nowhere
 }
 
 // Database says which backend to use and where.
@@ -81,6 +82,17 @@ var settings = []setting{
 				return fmt.Errorf("%q is not a positive duration (for example 30s)", v)
 			}
 			c.ShutdownTimeout = d
+			return nil
+		}},
+	{"debug-addr", "DOORSTEP_DEBUG_ADDR", "", "address for Go's pprof profiles (/debug/pprof/), e.g. 127.0.0.1:6060; keep it private; empty: off",
+		func(c *Config, v string) error {
+			if v == "" {
+				return nil
+			}
+			if _, port, err := net.SplitHostPort(v); err != nil || port == "" {
+				return fmt.Errorf("%q is not host:port (for example 127.0.0.1:6060)", v)
+			}
+			c.DebugAddr = v
 			return nil
 		}},
 }

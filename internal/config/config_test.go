@@ -32,6 +32,7 @@ func TestEnvironmentAndFlags(t *testing.T) {
 		"DOORSTEP_LOG_LEVEL":        "debug",
 		"DOORSTEP_LOG_FORMAT":       "json",
 		"DOORSTEP_SHUTDOWN_TIMEOUT": "5s",
+		"DOORSTEP_DEBUG_ADDR":       "127.0.0.1:6060",
 	}), io.Discard)
 	if err != nil {
 		t.Fatal(err)
@@ -39,7 +40,7 @@ func TestEnvironmentAndFlags(t *testing.T) {
 	if c.Addr != "127.0.0.1:9000" {
 		t.Errorf("flag did not win over the environment: addr %q", c.Addr)
 	}
-	if c.Database.Path != "/var/lib/doorstep/doorstep.db" || c.LogLevel != slog.LevelDebug || c.LogFormat != "json" || c.ShutdownTimeout != 5*time.Second {
+	if c.Database.Path != "/var/lib/doorstep/doorstep.db" || c.LogLevel != slog.LevelDebug || c.LogFormat != "json" || c.ShutdownTimeout != 5*time.Second || c.DebugAddr != "127.0.0.1:6060" {
 		t.Errorf("config = %+v", c)
 	}
 }
@@ -50,11 +51,12 @@ func TestBadValuesNameTheirSource(t *testing.T) {
 		"DOORSTEP_SHUTDOWN_TIMEOUT": "soon",
 		"DOORSTEP_LOG_LEVEL":        "loud",
 		"DOORSTEP_DATABASE_URL":     "mysql://x",
+		"DOORSTEP_DEBUG_ADDR":       "6060",
 	}), io.Discard)
 	if err == nil {
 		t.Fatal("bad values accepted")
 	}
-	for _, want := range []string{"DOORSTEP_ADDR", "DOORSTEP_SHUTDOWN_TIMEOUT", "DOORSTEP_LOG_LEVEL", "DOORSTEP_DATABASE_URL", "--log-format"} {
+	for _, want := range []string{"DOORSTEP_ADDR", "DOORSTEP_SHUTDOWN_TIMEOUT", "DOORSTEP_LOG_LEVEL", "DOORSTEP_DATABASE_URL", "DOORSTEP_DEBUG_ADDR", "--log-format"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not name %s: %v", want, err)
 		}
