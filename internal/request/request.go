@@ -82,7 +82,7 @@ type Request struct {
 	Status      Status
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
-	History     []Event // oldest first; filled where a view needs it
+	History     []Event // oldest first
 }
 
 // Event is one entry of a request's status history.

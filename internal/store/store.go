@@ -5,8 +5,9 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
-	"sort"
+	"fmt"
 	"time"
 
 	"github.com/doorstep-post/doorstep/internal/request"
@@ -68,21 +69,36 @@ type SubmitResult struct {
 	Replayed bool
 }
 
-// SortHistory puts a history read in any order into the order it was written: ids are the
-// events' ids, ascending with time. Backends sort in Go because an ORDER BY in the tracking
-// query cost PostgreSQL a sort on every lookup.
-func SortHistory(history []request.Event, ids []int64) {
-	sort.Sort(historyByID{history, ids})
+// A request's status history is kept in its own row, as a JSON array: tracking, the most
+// frequent call, then reads one row, as a primary-key lookup. (A separate events table cost
+// PostgreSQL a join per lookup, about a sixth of tracking throughput in the benchmark.)
+// Entries are only ever appended, in the same statement that changes the status.
+type historyEntry struct {
+	Status  request.Status `json:"status"`
+	At      time.Time      `json:"at"`
+	Remarks string         `json:"remarks,omitempty"`
+	Actor   string         `json:"actor,omitempty"`
 }
 
-type historyByID struct {
-	history []request.Event
-	ids     []int64
+// EncodeHistory is the JSON form of a history that backends store.
+func EncodeHistory(history []request.Event) (string, error) {
+	entries := make([]historyEntry, len(history))
+	for i, e := range history {
+		entries[i] = historyEntry{Status: e.Status, At: e.At.UTC(), Remarks: e.Remarks, Actor: e.Actor}
+	}
+	b, err := json.Marshal(entries)
+	return string(b), err
 }
 
-func (h historyByID) Len() int           { return len(h.ids) }
-func (h historyByID) Less(i, j int) bool { return h.ids[i] < h.ids[j] }
-func (h historyByID) Swap(i, j int) {
-	h.ids[i], h.ids[j] = h.ids[j], h.ids[i]
-	h.history[i], h.history[j] = h.history[j], h.history[i]
+// DecodeHistory reads a stored history.
+func DecodeHistory(data []byte) ([]request.Event, error) {
+	var entries []historyEntry
+	if err := json.Unmarshal(data, &entries); err != nil {
+		return nil, fmt.Errorf("store: request history: %w", err)
+	}
+	history := make([]request.Event, len(entries))
+	for i, e := range entries {
+		history[i] = request.Event{Status: e.Status, At: e.At.UTC(), Remarks: e.Remarks, Actor: e.Actor}
+	}
+	return history, nil
 }

@@ -15,7 +15,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -313,11 +312,16 @@ const referenceAttempts = 5
 func insertRequest(ctx context.Context, tx session, r request.Request, newReference func() request.Reference) (request.Request, error) {
 	r.Status = request.StatusSubmitted
 	r.UpdatedAt = r.CreatedAt
+	r.History = []request.Event{{Status: request.StatusSubmitted, At: r.CreatedAt}}
+	history, err := store.EncodeHistory(r.History)
+	if err != nil {
+		return request.Request{}, err
+	}
 	for range referenceAttempts {
 		r.Reference = newReference()
 		err := tx.queryRow(ctx, queryInsertRequest,
 			r.Reference, r.ServiceCode, r.Name, r.Address, r.Pincode, r.Email, r.Mobile, r.Details, r.Language,
-			r.Division, r.Region, r.Circle, r.District, r.State, r.Status, r.CreatedAt.UnixMilli(), r.UpdatedAt.UnixMilli(),
+			r.Division, r.Region, r.Circle, r.District, r.State, r.Status, history, r.CreatedAt.UnixMilli(), r.UpdatedAt.UnixMilli(),
 		).Scan(&r.ID)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue // reference taken: draw another
@@ -325,29 +329,13 @@ func insertRequest(ctx context.Context, tx session, r request.Request, newRefere
 		if err != nil {
 			return request.Request{}, fmt.Errorf("sqlite: insert request: %w", err)
 		}
-		first := request.Event{Status: request.StatusSubmitted, At: r.CreatedAt}
-		if _, err := tx.ExecContext(ctx, queryInsertEvent,
-			r.ID, first.Status, first.At.UnixMilli()); err != nil {
-			return request.Request{}, fmt.Errorf("sqlite: insert request event: %w", err)
-		}
-		r.History = []request.Event{first}
 		return r, nil
 	}
 	return request.Request{}, fmt.Errorf("sqlite: no free reference after %d attempts", referenceAttempts)
 }
 
 const requestColumns = `id, reference, service_code, name, address, pincode, email, mobile, details, language,
-	division, region, circle, district, state, status, created_at, updated_at`
-
-// queryRequestWithHistory renames the event columns in a derived table so that the request's
-// own names stay unambiguous. The events are put in order in Go: an ORDER BY here cost
-// PostgreSQL a sort per lookup, a fifth of tracking throughput in the benchmark.
-const queryRequestWithHistory = `SELECT ` + requestColumns + `, event_id, event_status, event_remarks, event_actor, event_at
-	FROM requests JOIN (
-		SELECT request_id, id AS event_id, status AS event_status, remarks AS event_remarks, actor AS event_actor,
-			created_at AS event_at
-		FROM request_events) AS events ON events.request_id = requests.id
-	WHERE reference = ?`
+	division, region, circle, district, state, status, history, created_at, updated_at`
 
 // The statements a submission runs inside its transaction. They are prepared on the writer
 // before the transaction begins: the writer has one connection, which the transaction holds.
@@ -357,31 +345,32 @@ const (
 		WHERE mobile = ? AND service_code = ? AND pincode = ? AND status IN (?, ?) AND created_at >= ?
 		ORDER BY created_at DESC LIMIT 1`
 	queryInsertRequest = `INSERT INTO requests (reference, service_code, name, address, pincode, email, mobile, details, language,
-			division, region, circle, district, state, status, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			division, region, circle, district, state, status, history, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (reference) DO NOTHING
 		RETURNING id`
-	queryInsertEvent          = `INSERT INTO request_events (request_id, status, created_at) VALUES (?, ?, ?)`
 	queryInsertIdempotencyKey = `INSERT INTO idempotency_keys (key, fingerprint, request_id, duplicate, created_at) VALUES (?, ?, ?, ?, ?)`
 	queryRequestByID          = `SELECT ` + requestColumns + ` FROM requests WHERE id = ?`
-	// The ids go in as one JSON array so that the text, and so the prepared statement, is
-	// the same for any number of requests.
-	queryHistory = `SELECT request_id, status, remarks, actor, created_at FROM request_events
-		WHERE request_id IN (SELECT value FROM json_each(?)) ORDER BY id`
 )
 
-var submitStatements = []string{queryIdempotencyKey, queryOpenDuplicate, queryInsertRequest, queryInsertEvent,
-	queryInsertIdempotencyKey, queryRequestByID, queryHistory}
+var submitStatements = []string{queryIdempotencyKey, queryOpenDuplicate, queryInsertRequest,
+	queryInsertIdempotencyKey, queryRequestByID}
 
 type scanner interface{ Scan(dest ...any) error }
 
 func scanRequest(row scanner) (request.Request, error) {
 	var r request.Request
 	var created, updated int64
-	err := row.Scan(&r.ID, &r.Reference, &r.ServiceCode, &r.Name, &r.Address, &r.Pincode, &r.Email, &r.Mobile,
-		&r.Details, &r.Language, &r.Division, &r.Region, &r.Circle, &r.District, &r.State, &r.Status, &created, &updated)
+	var history []byte
+	if err := row.Scan(&r.ID, &r.Reference, &r.ServiceCode, &r.Name, &r.Address, &r.Pincode, &r.Email, &r.Mobile,
+		&r.Details, &r.Language, &r.Division, &r.Region, &r.Circle, &r.District, &r.State, &r.Status, &history,
+		&created, &updated); err != nil {
+		return request.Request{}, err
+	}
 	r.CreatedAt = time.UnixMilli(created).UTC()
 	r.UpdatedAt = time.UnixMilli(updated).UTC()
+	var err error
+	r.History, err = store.DecodeHistory(history)
 	return r, err
 }
 
@@ -390,43 +379,15 @@ func requestByID(ctx context.Context, q session, id int64) (request.Request, err
 	if err != nil {
 		return request.Request{}, notFound(err, "request by id")
 	}
-	reqs := []request.Request{r}
-	if err := attachHistory(ctx, q, reqs); err != nil {
-		return request.Request{}, err
-	}
-	return reqs[0], nil
+	return r, nil
 }
 
-// RequestByReference implements store.Store. The request and its history come in one
-// query, one row per history entry: tracking is the most frequent call.
+// RequestByReference implements store.Store: one row, with its history.
 func (s *Store) RequestByReference(ctx context.Context, ref request.Reference) (request.Request, error) {
-	rows, err := s.read().QueryContext(ctx, queryRequestWithHistory, ref)
+	r, err := scanRequest(s.read().queryRow(ctx, `SELECT `+requestColumns+` FROM requests WHERE reference = ?`, ref))
 	if err != nil {
-		return request.Request{}, fmt.Errorf("sqlite: request by reference: %w", err)
+		return request.Request{}, notFound(err, "request by reference")
 	}
-	defer rows.Close()
-	var r request.Request
-	var eventIDs []int64
-	for rows.Next() {
-		var e request.Event
-		var eventID int64
-		var created, updated, at int64
-		if err := rows.Scan(&r.ID, &r.Reference, &r.ServiceCode, &r.Name, &r.Address, &r.Pincode, &r.Email, &r.Mobile,
-			&r.Details, &r.Language, &r.Division, &r.Region, &r.Circle, &r.District, &r.State, &r.Status, &created, &updated,
-			&eventID, &e.Status, &e.Remarks, &e.Actor, &at); err != nil {
-			return request.Request{}, fmt.Errorf("sqlite: request by reference: %w", err)
-		}
-		r.CreatedAt, r.UpdatedAt, e.At = time.UnixMilli(created).UTC(), time.UnixMilli(updated).UTC(), time.UnixMilli(at).UTC()
-		r.History = append(r.History, e)
-		eventIDs = append(eventIDs, eventID)
-	}
-	if err := rows.Err(); err != nil {
-		return request.Request{}, fmt.Errorf("sqlite: request by reference: %w", err)
-	}
-	if r.ID == 0 {
-		return request.Request{}, store.ErrNotFound
-	}
-	store.SortHistory(r.History, eventIDs)
 	return r, nil
 }
 
@@ -449,36 +410,7 @@ func (s *Store) RequestsByMobile(ctx context.Context, mobile string, limit int) 
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlite: requests by mobile: %w", err)
 	}
-	return out, attachHistory(ctx, s.read(), out)
-}
-
-// attachHistory loads the events of reqs in one query.
-func attachHistory(ctx context.Context, q session, reqs []request.Request) error {
-	if len(reqs) == 0 {
-		return nil
-	}
-	index := make(map[int64]int, len(reqs))
-	ids := make([]string, len(reqs))
-	for i, r := range reqs {
-		index[r.ID] = i
-		ids[i] = strconv.FormatInt(r.ID, 10)
-	}
-	rows, err := q.QueryContext(ctx, queryHistory, "["+strings.Join(ids, ",")+"]")
-	if err != nil {
-		return fmt.Errorf("sqlite: request history: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, at int64
-		var e request.Event
-		if err := rows.Scan(&id, &e.Status, &e.Remarks, &e.Actor, &at); err != nil {
-			return fmt.Errorf("sqlite: request history: %w", err)
-		}
-		e.At = time.UnixMilli(at).UTC()
-		i := index[id]
-		reqs[i].History = append(reqs[i].History, e)
-	}
-	return rows.Err()
+	return out, nil
 }
 
 func notFound(err error, what string) error {

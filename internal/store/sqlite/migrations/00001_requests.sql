@@ -27,22 +27,14 @@ CREATE TABLE requests (
     district     TEXT NOT NULL DEFAULT '',
     state        TEXT NOT NULL DEFAULT '',
     status       TEXT NOT NULL CHECK (status IN ('submitted', 'in_progress', 'completed', 'not_serviceable', 'cancelled')),
+    -- Status history, oldest first: a JSON array of {status, at, remarks, actor}, only
+    -- appended to, in the statement that changes the status.
+    history      TEXT NOT NULL CHECK (json_valid(history)),
     created_at   INTEGER NOT NULL,
     updated_at   INTEGER NOT NULL
 ) STRICT;
 
 CREATE INDEX requests_by_mobile ON requests (mobile, created_at DESC);
-
-CREATE TABLE request_events (
-    id         INTEGER PRIMARY KEY,
-    request_id INTEGER NOT NULL REFERENCES requests (id),
-    status     TEXT NOT NULL,
-    remarks    TEXT NOT NULL DEFAULT '',
-    actor      TEXT NOT NULL DEFAULT '',
-    created_at INTEGER NOT NULL
-) STRICT;
-
-CREATE INDEX request_events_by_request ON request_events (request_id, id);
 
 CREATE TABLE idempotency_keys (
     key         TEXT PRIMARY KEY,
@@ -72,6 +64,5 @@ INSERT INTO services (code, name, name_hi, description, description_hi, sort_ord
 
 -- +goose Down
 DROP TABLE idempotency_keys;
-DROP TABLE request_events;
 DROP TABLE requests;
 DROP TABLE services;
