@@ -14,6 +14,7 @@ import (
 
 	"github.com/doorstep-post/doorstep/internal/intake"
 	"github.com/doorstep-post/doorstep/internal/server"
+	"github.com/doorstep-post/doorstep/internal/store"
 	"github.com/doorstep-post/doorstep/internal/testenv"
 )
 
@@ -58,49 +59,50 @@ func TestLoadtestUsageErrors(t *testing.T) {
 }
 
 func TestLoadtestAgainstServer(t *testing.T) {
-	st := testenv.SQLite(t)
-	h, err := server.Handler(st, intake.New(st, testenv.Directory(t)), slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	defer srv.Close()
-	file := filepath.Join(t.TempDir(), "report.json")
-	var stdout, stderr strings.Builder
-	code := run(context.Background(), []string{"loadtest", "--url", srv.URL, "--duration", "2500ms", "--concurrency", "2",
-		"--mix", "submit=2,track=1,track_mobile=1", "--seed", "7", "--json", file}, env(nil), &stdout, &stderr)
-	if code != 0 {
-		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
-	}
-	for _, want := range []string{"operation", "track_mobile", "errors: none", "none lost", "result: PASS"} {
-		if !strings.Contains(stdout.String(), want) {
-			t.Errorf("stdout lacks %q:\n%s", want, stdout.String())
+	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
+		h, err := server.Handler(st, intake.New(st, testenv.Directory(t)), slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	if !strings.Contains(stderr.String(), "req/s") || !strings.Contains(stderr.String(), "seed 7") {
-		t.Errorf("stderr lacks progress:\n%s", stderr.String())
-	}
-	b, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rep struct {
-		URL        string `json:"url"`
-		Operations map[string]struct {
-			Requests int64   `json:"requests"`
-			P99      float64 `json:"p99_ms"`
-		} `json:"operations"`
-		Submitted int      `json:"submitted"`
-		Verified  int      `json:"verified"`
-		Lost      []string `json:"lost"`
-	}
-	if err := json.Unmarshal(b, &rep); err != nil {
-		t.Fatal(err)
-	}
-	if rep.URL != srv.URL || rep.Operations["submit"].Requests == 0 || rep.Operations["track_mobile"].P99 <= 0 ||
-		rep.Submitted == 0 || rep.Verified != rep.Submitted || rep.Lost == nil || len(rep.Lost) != 0 {
-		t.Errorf("JSON report: %s", b)
-	}
+		srv := httptest.NewServer(h)
+		defer srv.Close()
+		file := filepath.Join(t.TempDir(), "report.json")
+		var stdout, stderr strings.Builder
+		code := run(context.Background(), []string{"loadtest", "--url", srv.URL, "--duration", "2500ms", "--concurrency", "2",
+			"--mix", "submit=2,track=1,track_mobile=1", "--seed", "7", "--json", file}, env(nil), &stdout, &stderr)
+		if code != 0 {
+			t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
+		}
+		for _, want := range []string{"operation", "track_mobile", "errors: none", "none lost", "result: PASS"} {
+			if !strings.Contains(stdout.String(), want) {
+				t.Errorf("stdout lacks %q:\n%s", want, stdout.String())
+			}
+		}
+		if !strings.Contains(stderr.String(), "req/s") || !strings.Contains(stderr.String(), "seed 7") {
+			t.Errorf("stderr lacks progress:\n%s", stderr.String())
+		}
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rep struct {
+			URL        string `json:"url"`
+			Operations map[string]struct {
+				Requests int64   `json:"requests"`
+				P99      float64 `json:"p99_ms"`
+			} `json:"operations"`
+			Submitted int      `json:"submitted"`
+			Verified  int      `json:"verified"`
+			Lost      []string `json:"lost"`
+		}
+		if err := json.Unmarshal(b, &rep); err != nil {
+			t.Fatal(err)
+		}
+		if rep.URL != srv.URL || rep.Operations["submit"].Requests == 0 || rep.Operations["track_mobile"].P99 <= 0 ||
+			rep.Submitted == 0 || rep.Verified != rep.Submitted || rep.Lost == nil || len(rep.Lost) != 0 {
+			t.Errorf("JSON report: %s", b)
+		}
+	})
 }
 
 func TestLoadtestUnreachableServerExits1(t *testing.T) {

@@ -7,7 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/doorstep-post/doorstep/internal/store/postgres"
 	"github.com/doorstep-post/doorstep/internal/store/sqlite"
+	"github.com/doorstep-post/doorstep/internal/testenv"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -58,6 +60,28 @@ func TestMigrateCreatesTheDatabase(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, logs.String())
 	}
 	st, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	services, err := st.Services(context.Background())
+	if err != nil || len(services) != 7 {
+		t.Errorf("after migrate: %d services, %v", len(services), err)
+	}
+}
+
+func TestMigratePostgres(t *testing.T) {
+	url := testenv.PostgresURL(t)
+	for range 2 { // the second run finds nothing to do
+		var logs strings.Builder
+		if code := run(context.Background(), []string{"migrate"}, env(map[string]string{"DOORSTEP_DATABASE_URL": url}), io.Discard, &logs); code != 0 {
+			t.Fatalf("exit %d: %s", code, logs.String())
+		}
+		if !strings.Contains(logs.String(), "database is up to date") {
+			t.Errorf("logs: %s", logs.String())
+		}
+	}
+	st, err := postgres.Open(context.Background(), url)
 	if err != nil {
 		t.Fatal(err)
 	}

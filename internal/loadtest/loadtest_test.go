@@ -18,13 +18,13 @@ import (
 
 	"github.com/doorstep-post/doorstep/internal/intake"
 	"github.com/doorstep-post/doorstep/internal/server"
+	"github.com/doorstep-post/doorstep/internal/store"
 	"github.com/doorstep-post/doorstep/internal/testenv"
 )
 
-// doorstep is the whole product's handler on a fresh SQLite file, as `doorstep serve` builds it.
-func doorstep(t *testing.T) http.Handler {
+// doorstep is the whole product's handler on st, as `doorstep serve` builds it.
+func doorstep(t *testing.T, st store.Store) http.Handler {
 	t.Helper()
-	st := testenv.SQLite(t)
 	h, err := server.Handler(st, intake.New(st, testenv.Directory(t)), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
@@ -49,79 +49,83 @@ func mustMix(t *testing.T, s string) Mix {
 }
 
 func TestRunAgainstRealServer(t *testing.T) {
-	url := startServer(t, doorstep(t))
-	var progress bytes.Buffer
-	rep, err := Run(context.Background(), Options{URL: url + "/", Duration: 2 * time.Second, Concurrency: 4,
-		Mix: mustMix(t, "submit=50,track=50"), Seed: 42, Timeout: 5 * time.Second}, &progress)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var table bytes.Buffer
-	rep.WriteTable(&table)
-	t.Logf("progress:\n%s\n%s", progress.String(), table.String())
+	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
+		url := startServer(t, doorstep(t, st))
+		var progress bytes.Buffer
+		rep, err := Run(context.Background(), Options{URL: url + "/", Duration: 2 * time.Second, Concurrency: 4,
+			Mix: mustMix(t, "submit=50,track=50"), Seed: 42, Timeout: 5 * time.Second}, &progress)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var table bytes.Buffer
+		rep.WriteTable(&table)
+		t.Logf("progress:\n%s\n%s", progress.String(), table.String())
 
-	for _, op := range []string{"submit", "track"} {
-		o := rep.Operations[op]
-		if o.Requests == 0 || o.OK != o.Requests {
-			t.Errorf("%s: %d requests, %d ok; want some, all ok", op, o.Requests, o.OK)
+		for _, op := range []string{"submit", "track"} {
+			o := rep.Operations[op]
+			if o.Requests == 0 || o.OK != o.Requests {
+				t.Errorf("%s: %d requests, %d ok; want some, all ok", op, o.Requests, o.OK)
+			}
+			if !(0 < o.P50 && o.P50 <= o.P95 && o.P95 <= o.P99 && o.P99 <= o.Max) {
+				t.Errorf("%s: percentiles out of order: p50 %v p95 %v p99 %v max %v", op, o.P50, o.P95, o.P99, o.Max)
+			}
+			if o.RPS <= 0 {
+				t.Errorf("%s: rps %v", op, o.RPS)
+			}
 		}
-		if !(0 < o.P50 && o.P50 <= o.P95 && o.P95 <= o.P99 && o.P99 <= o.Max) {
-			t.Errorf("%s: percentiles out of order: p50 %v p95 %v p99 %v max %v", op, o.P50, o.P95, o.P99, o.Max)
+		if _, ok := rep.Operations["track_mobile"]; ok {
+			t.Error("track_mobile is reported though not in the mix")
 		}
-		if o.RPS <= 0 {
-			t.Errorf("%s: rps %v", op, o.RPS)
+		if len(rep.Errors) != 0 {
+			t.Errorf("errors: %v", rep.Errors)
 		}
-	}
-	if _, ok := rep.Operations["track_mobile"]; ok {
-		t.Error("track_mobile is reported though not in the mix")
-	}
-	if len(rep.Errors) != 0 {
-		t.Errorf("errors: %v", rep.Errors)
-	}
-	if rep.Submitted == 0 || rep.Verified != rep.Submitted || len(rep.Lost) != 0 {
-		t.Errorf("submitted %d, verified %d, lost %v", rep.Submitted, rep.Verified, rep.Lost)
-	}
-	if int64(rep.Submitted) != rep.Operations["submit"].OK-rep.Duplicates {
-		t.Errorf("submitted %d; want the submit ok count %d less duplicates %d", rep.Submitted, rep.Operations["submit"].OK, rep.Duplicates)
-	}
-	if rep.DurationSeconds < 2 || rep.DurationSeconds > 4 || rep.Concurrency != 4 || rep.Seed != 42 {
-		t.Errorf("duration %vs, concurrency %d, seed %d", rep.DurationSeconds, rep.Concurrency, rep.Seed)
-	}
-	if rep.Failed() {
-		t.Errorf("failed: %v", rep.Failures())
-	}
-	for _, want := range []string{"operation", "submit", "track", "errors: none", "none lost", "result: PASS"} {
-		if !strings.Contains(table.String(), want) {
-			t.Errorf("table lacks %q", want)
+		if rep.Submitted == 0 || rep.Verified != rep.Submitted || len(rep.Lost) != 0 {
+			t.Errorf("submitted %d, verified %d, lost %v", rep.Submitted, rep.Verified, rep.Lost)
 		}
-	}
-	if !strings.Contains(progress.String(), "req/s") {
-		t.Errorf("no progress line in %q", progress.String())
-	}
+		if int64(rep.Submitted) != rep.Operations["submit"].OK-rep.Duplicates {
+			t.Errorf("submitted %d; want the submit ok count %d less duplicates %d", rep.Submitted, rep.Operations["submit"].OK, rep.Duplicates)
+		}
+		if rep.DurationSeconds < 2 || rep.DurationSeconds > 4 || rep.Concurrency != 4 || rep.Seed != 42 {
+			t.Errorf("duration %vs, concurrency %d, seed %d", rep.DurationSeconds, rep.Concurrency, rep.Seed)
+		}
+		if rep.Failed() {
+			t.Errorf("failed: %v", rep.Failures())
+		}
+		for _, want := range []string{"operation", "submit", "track", "errors: none", "none lost", "result: PASS"} {
+			if !strings.Contains(table.String(), want) {
+				t.Errorf("table lacks %q", want)
+			}
+		}
+		if !strings.Contains(progress.String(), "req/s") {
+			t.Errorf("no progress line in %q", progress.String())
+		}
+	})
 }
 
 // A mix without submit tracks requests created in an unmeasured warm-up.
 func TestRunTrackOnlyWarmsUp(t *testing.T) {
-	url := startServer(t, doorstep(t))
-	rep, err := Run(context.Background(), Options{URL: url, Duration: time.Second, Concurrency: 3,
-		Mix: mustMix(t, "track=3,track_mobile=1"), Timeout: 5 * time.Second}, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, ok := rep.Operations["submit"]; ok {
-		t.Errorf("submit is reported: %+v", rep.Operations)
-	}
-	for _, op := range []string{"track", "track_mobile"} {
-		if o := rep.Operations[op]; o.Requests == 0 || o.OK != o.Requests {
-			t.Errorf("%s: %+v", op, o)
+	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
+		url := startServer(t, doorstep(t, st))
+		rep, err := Run(context.Background(), Options{URL: url, Duration: time.Second, Concurrency: 3,
+			Mix: mustMix(t, "track=3,track_mobile=1"), Timeout: 5 * time.Second}, io.Discard)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	if rep.Warmup != WarmupRequests || rep.Submitted != WarmupRequests || rep.Verified != WarmupRequests || len(rep.Errors) != 0 {
-		t.Errorf("warmup %d, submitted %d, verified %d, errors %v", rep.Warmup, rep.Submitted, rep.Verified, rep.Errors)
-	}
-	if rep.Seed == 0 || rep.Failed() {
-		t.Errorf("seed %d, failures %v", rep.Seed, rep.Failures())
-	}
+		if _, ok := rep.Operations["submit"]; ok {
+			t.Errorf("submit is reported: %+v", rep.Operations)
+		}
+		for _, op := range []string{"track", "track_mobile"} {
+			if o := rep.Operations[op]; o.Requests == 0 || o.OK != o.Requests {
+				t.Errorf("%s: %+v", op, o)
+			}
+		}
+		if rep.Warmup != WarmupRequests || rep.Submitted != WarmupRequests || rep.Verified != WarmupRequests || len(rep.Errors) != 0 {
+			t.Errorf("warmup %d, submitted %d, verified %d, errors %v", rep.Warmup, rep.Submitted, rep.Verified, rep.Errors)
+		}
+		if rep.Seed == 0 || rep.Failed() {
+			t.Errorf("seed %d, failures %v", rep.Seed, rep.Failures())
+		}
+	})
 }
 
 // losing wraps a server so that the first two requests it creates cannot be tracked: the first
@@ -168,33 +172,35 @@ func (l *losing) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func TestRunReportsLostRequests(t *testing.T) {
-	l := &losing{next: doorstep(t)}
-	url := startServer(t, l)
-	rep, err := Run(context.Background(), Options{URL: url, Duration: 500 * time.Millisecond, Concurrency: 2,
-		Mix: mustMix(t, "submit=1"), Timeout: 5 * time.Second}, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := slices.Sorted(slices.Values(l.refs[:2]))
-	if !slices.Equal(rep.Lost, want) {
-		t.Fatalf("lost %v; want %v", rep.Lost, want)
-	}
-	if !strings.Contains(rep.LostReasons[l.refs[0]], "http 404") || !strings.Contains(rep.LostReasons[l.refs[1]], "answered with reference") {
-		t.Errorf("reasons: %v", rep.LostReasons)
-	}
-	if rep.Submitted != len(l.refs) || rep.Verified != rep.Submitted-2 || len(rep.Errors) != 0 {
-		t.Errorf("submitted %d (server created %d), verified %d, errors %v", rep.Submitted, len(l.refs), rep.Verified, rep.Errors)
-	}
-	if f := rep.Failures(); !slices.Contains(f, "2 lost") {
-		t.Errorf("failures %v; want 2 lost", f)
-	}
-	var table bytes.Buffer
-	rep.WriteTable(&table)
-	for _, want := range []string{"2 LOST", "LOST " + l.refs[0] + ": http 404", "result: FAIL"} {
-		if !strings.Contains(table.String(), want) {
-			t.Errorf("table lacks %q:\n%s", want, table.String())
+	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
+		l := &losing{next: doorstep(t, st)}
+		url := startServer(t, l)
+		rep, err := Run(context.Background(), Options{URL: url, Duration: 500 * time.Millisecond, Concurrency: 2,
+			Mix: mustMix(t, "submit=1"), Timeout: 5 * time.Second}, io.Discard)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
+		want := slices.Sorted(slices.Values(l.refs[:2]))
+		if !slices.Equal(rep.Lost, want) {
+			t.Fatalf("lost %v; want %v", rep.Lost, want)
+		}
+		if !strings.Contains(rep.LostReasons[l.refs[0]], "http 404") || !strings.Contains(rep.LostReasons[l.refs[1]], "answered with reference") {
+			t.Errorf("reasons: %v", rep.LostReasons)
+		}
+		if rep.Submitted != len(l.refs) || rep.Verified != rep.Submitted-2 || len(rep.Errors) != 0 {
+			t.Errorf("submitted %d (server created %d), verified %d, errors %v", rep.Submitted, len(l.refs), rep.Verified, rep.Errors)
+		}
+		if f := rep.Failures(); !slices.Contains(f, "2 lost") {
+			t.Errorf("failures %v; want 2 lost", f)
+		}
+		var table bytes.Buffer
+		rep.WriteTable(&table)
+		for _, want := range []string{"2 LOST", "LOST " + l.refs[0] + ": http 404", "result: FAIL"} {
+			if !strings.Contains(table.String(), want) {
+				t.Errorf("table lacks %q:\n%s", want, table.String())
+			}
+		}
+	})
 }
 
 // faulty wraps a server: every 4th submission gets a 500 (and is not created), and early on
@@ -227,26 +233,28 @@ func (f *faulty) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func TestRunCountsErrorsByKind(t *testing.T) {
-	f := &faulty{next: doorstep(t), slowUntil: time.Now().Add(700 * time.Millisecond), slowFor: 500 * time.Millisecond}
-	url := startServer(t, f)
-	rep, err := Run(context.Background(), Options{URL: url, Duration: time.Second, Concurrency: 4,
-		Mix: mustMix(t, "submit=1,track=1"), Timeout: 200 * time.Millisecond}, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rep.Errors["http 500"] != f.rejectedPosts.Load() || rep.Errors["timeout"] == 0 {
-		t.Errorf("errors %v; want http 500: %d and some timeouts", rep.Errors, f.rejectedPosts.Load())
-	}
-	if s := rep.Operations["submit"]; s.Requests-s.OK < rep.Errors["http 500"] {
-		t.Errorf("submit %+v: fewer failed calls than 500s", s)
-	}
-	if len(rep.Lost) != 0 || rep.Verified != rep.Submitted {
-		t.Errorf("lost %v, verified %d of %d", rep.Lost, rep.Verified, rep.Submitted)
-	}
-	failures := strings.Join(rep.Failures(), "; ")
-	if !strings.Contains(failures, "http 500") || !strings.Contains(failures, "timeout") {
-		t.Errorf("failures %q; want http 500 and timeout", failures)
-	}
+	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
+		f := &faulty{next: doorstep(t, st), slowUntil: time.Now().Add(700 * time.Millisecond), slowFor: 500 * time.Millisecond}
+		url := startServer(t, f)
+		rep, err := Run(context.Background(), Options{URL: url, Duration: time.Second, Concurrency: 4,
+			Mix: mustMix(t, "submit=1,track=1"), Timeout: 200 * time.Millisecond}, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Errors["http 500"] != f.rejectedPosts.Load() || rep.Errors["timeout"] == 0 {
+			t.Errorf("errors %v; want http 500: %d and some timeouts", rep.Errors, f.rejectedPosts.Load())
+		}
+		if s := rep.Operations["submit"]; s.Requests-s.OK < rep.Errors["http 500"] {
+			t.Errorf("submit %+v: fewer failed calls than 500s", s)
+		}
+		if len(rep.Lost) != 0 || rep.Verified != rep.Submitted {
+			t.Errorf("lost %v, verified %d of %d", rep.Lost, rep.Verified, rep.Submitted)
+		}
+		failures := strings.Join(rep.Failures(), "; ")
+		if !strings.Contains(failures, "http 500") || !strings.Contains(failures, "timeout") {
+			t.Errorf("failures %q; want http 500 and timeout", failures)
+		}
+	})
 }
 
 // 4xx answers are reported but do not fail a run; a division that differs from the
@@ -282,18 +290,20 @@ func TestRunCannotReachServer(t *testing.T) {
 }
 
 func TestRunInterrupted(t *testing.T) {
-	url := startServer(t, doorstep(t))
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
-	defer cancel()
-	start := time.Now()
-	rep, err := Run(ctx, Options{URL: url, Duration: time.Minute, Concurrency: 2,
-		Mix: mustMix(t, "submit=1,track=1"), Timeout: 5 * time.Second}, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if time.Since(start) > 5*time.Second || !rep.Interrupted || rep.Verified != 0 || len(rep.Errors) != 0 || !rep.Failed() {
-		t.Errorf("after %v: interrupted %v, verified %d, errors %v, failures %v", time.Since(start), rep.Interrupted, rep.Verified, rep.Errors, rep.Failures())
-	}
+	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
+		url := startServer(t, doorstep(t, st))
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		defer cancel()
+		start := time.Now()
+		rep, err := Run(ctx, Options{URL: url, Duration: time.Minute, Concurrency: 2,
+			Mix: mustMix(t, "submit=1,track=1"), Timeout: 5 * time.Second}, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if time.Since(start) > 5*time.Second || !rep.Interrupted || rep.Verified != 0 || len(rep.Errors) != 0 || !rep.Failed() {
+			t.Errorf("after %v: interrupted %v, verified %d, errors %v, failures %v", time.Since(start), rep.Interrupted, rep.Verified, rep.Errors, rep.Failures())
+		}
+	})
 }
 
 func TestOptionsValidate(t *testing.T) {
