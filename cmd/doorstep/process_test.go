@@ -20,8 +20,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/doorstep-post/doorstep/internal/config"
 	"github.com/doorstep-post/doorstep/internal/request"
-	"github.com/doorstep-post/doorstep/internal/store/sqlite"
 	"github.com/doorstep-post/doorstep/internal/testenv"
 )
 
@@ -125,9 +125,15 @@ const submissionBody = `{"name":"Asha Devi","address":"12 Gandhi Road, Connaught
 // finishes and is saved, new connections are refused, and the process exits cleanly.
 func TestServeShutsDownGracefully(t *testing.T) {
 	bin := buildBinary(t)
-	dbPath := filepath.Join(t.TempDir(), "doorstep.db")
+	t.Run("sqlite", func(t *testing.T) {
+		testGracefulShutdown(t, bin, "sqlite:"+filepath.Join(t.TempDir(), "doorstep.db"))
+	})
+	t.Run("postgres", func(t *testing.T) { testGracefulShutdown(t, bin, testenv.PostgresURL(t)) })
+}
+
+func testGracefulShutdown(t *testing.T, bin, databaseURL string) {
 	debugAddr := freeAddr(t)
-	srv := startServe(t, bin, "DOORSTEP_DATABASE_URL=sqlite:"+dbPath, "DOORSTEP_SHUTDOWN_TIMEOUT=20s", "DOORSTEP_DEBUG_ADDR="+debugAddr)
+	srv := startServe(t, bin, "DOORSTEP_DATABASE_URL="+databaseURL, "DOORSTEP_SHUTDOWN_TIMEOUT=20s", "DOORSTEP_DEBUG_ADDR="+debugAddr)
 
 	// Profiles are served on the private debug address only.
 	for url, want := range map[string]int{"http://" + debugAddr + "/debug/pprof/": http.StatusOK, srv.url("/debug/pprof/"): http.StatusNotFound} {
@@ -176,14 +182,15 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	if strings.Contains(logs, "9876543210") || strings.Contains(logs, "asha@example.com") {
 		t.Errorf("logs show personal data:\n%s", logs)
 	}
-	st, err := sqlite.Open(context.Background(), dbPath)
+	db, err := config.ParseDatabaseURL(databaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := openStore(context.Background(), config.Config{Database: db}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	if err := st.Migrate(context.Background(), slog.New(slog.DiscardHandler)); err != nil {
-		t.Fatal(err)
-	}
 	saved, err := st.RequestByReference(context.Background(), request.Reference(strings.ReplaceAll(string(ref), "-", "")))
 	if err != nil || saved.Mobile != "9876543210" {
 		t.Errorf("the request answered 201 during shutdown is not saved: %+v, %v", saved, err)
