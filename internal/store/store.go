@@ -43,6 +43,57 @@ type Store interface {
 	RequestByReference(ctx context.Context, ref request.Reference) (request.Request, error)
 	// RequestsByMobile returns a mobile's requests with their history, newest first.
 	RequestsByMobile(ctx context.Context, mobile string, limit int) ([]request.Request, error)
+	// RequestByID returns one request with its history, or ErrNotFound.
+	RequestByID(ctx context.Context, id int64) (request.Request, error)
+
+	// Notification returns one notification, or ErrNotFound.
+	Notification(ctx context.Context, id int64) (Notification, error)
+	// NotificationsForRequest lists a request's notifications, oldest first.
+	NotificationsForRequest(ctx context.Context, requestID int64) ([]Notification, error)
+	// RecordAttempt notes the outcome of one attempt to send a notification.
+	RecordAttempt(ctx context.Context, id int64, a Attempt) error
+}
+
+// Notification statuses.
+const (
+	NotificationQueued   = "queued"   // not tried yet
+	NotificationSent     = "sent"     // the gateway accepted it
+	NotificationRetrying = "retrying" // an attempt failed; another will follow
+	NotificationFailed   = "failed"   // the last attempt failed
+)
+
+// NewNotification is a message to send, saved in the same transaction as the change that
+// causes it, so that it is sent if and only if the change is committed.
+type NewNotification struct {
+	Channel   string // "sms" or "email"
+	Kind      string // which message: "submitted", "completed"...
+	Recipient string // the mobile (10 digits) or the e-mail address
+	Language  request.Language
+}
+
+// Notification is a message to a customer and where its delivery stands.
+type Notification struct {
+	ID        int64
+	RequestID int64
+	NewNotification
+	Status    string
+	Attempts  int
+	LastError string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	SentAt    time.Time // zero until sent
+}
+
+// MessageID is the stable id sent to the gateway with every attempt, so that a retry after a
+// timeout can be recognised as the same message on the other side.
+func (n Notification) MessageID() string { return fmt.Sprintf("doorstep-%d-%s", n.ID, n.Channel) }
+
+// Attempt is the outcome of one try to send a notification.
+type Attempt struct {
+	Number int // 1 for the first try
+	At     time.Time
+	Err    string // empty: sent
+	Final  bool   // no further attempt will be made
 }
 
 // Submission is a new request on its way into the store.
@@ -58,6 +109,9 @@ type Submission struct {
 	Fingerprint string
 	// DuplicateSince: open requests created at or after this time count as duplicates.
 	DuplicateSince time.Time
+	// Notifications are saved with a new request (not with a duplicate or a replay) and
+	// handed to the backend's enqueuer in the same transaction.
+	Notifications []NewNotification
 }
 
 // SubmitResult says what Submit did.

@@ -28,7 +28,20 @@ var migrationFiles embed.FS
 // Store is the PostgreSQL implementation of store.Store.
 type Store struct {
 	pool *pgxpool.Pool
+	// enqueue hands new notifications to the job queue inside the transaction that saves
+	// them; nil until SetEnqueuer (then nothing is queued).
+	enqueue Enqueuer
 }
+
+// Enqueuer queues the sending of notifications inside tx, so that the jobs exist if and only
+// if tx commits.
+type Enqueuer func(ctx context.Context, tx pgx.Tx, notificationIDs []int64) error
+
+// SetEnqueuer sets the job queue's hook. Call it before serving.
+func (s *Store) SetEnqueuer(e Enqueuer) { s.enqueue = e }
+
+// Pool is the connection pool; the job queue shares it.
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 
 var _ store.Store = (*Store)(nil)
 
@@ -128,9 +141,10 @@ func (s *Store) SetServiceActive(ctx context.Context, code string, active bool) 
 // idempotency key and on the mobile number: two instances receiving the same submission at
 // once cannot both insert it.
 //
-// A new request costs two round trips to the database: BEGIN with the locks and checks in
-// one pipelined batch, then the insert with COMMIT in another. Round trips, not SQL, were
-// most of a submission's time.
+// A new request costs three round trips to the database plus the job queue's insert: BEGIN
+// with the locks and checks in one pipelined batch, one statement that writes the request
+// and everything that goes with it, and COMMIT. Round trips, not SQL, were most of a
+// submission's time.
 func (s *Store) Submit(ctx context.Context, sub store.Submission) (store.SubmitResult, error) {
 	for range referenceAttempts {
 		res, referenceTaken, err := s.submitOnce(ctx, sub)
@@ -159,7 +173,7 @@ func (s *Store) submitOnce(ctx context.Context, sub store.Submission) (res store
 	// The statements of a batch run in order: the key's lock, then the mobile's (one order,
 	// so no deadlock), each before the rows it guards are read.
 	checks := &pgx.Batch{}
-	checks.Queue("BEGIN")
+	checks.BeginTx(pgx.TxOptions{})
 	if sub.IdempotencyKey != "" {
 		checks.Queue(`SELECT pg_advisory_xact_lock(hashtextextended('idempotency:' || $1, 0))`, sub.IdempotencyKey)
 		checks.Queue(`SELECT fingerprint, request_id, duplicate FROM idempotency_keys WHERE key = $1`, sub.IdempotencyKey)
@@ -175,8 +189,10 @@ func (s *Store) submitOnce(ctx context.Context, sub store.Submission) (res store
 		fingerprint                      string
 		keyRequestID, existingID         int64
 	)
+	results := conn.SendBatch(ctx, checks)
+	tx := results.Tx()
+	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // a no-op after Commit
 	err = func() error {
-		results := conn.SendBatch(ctx, checks)
 		defer results.Close()
 		if _, err := results.Exec(); err != nil {
 			return fmt.Errorf("begin: %w", err)
@@ -214,28 +230,28 @@ func (s *Store) submitOnce(ctx context.Context, sub store.Submission) (res store
 		if fingerprint != sub.Fingerprint {
 			return store.SubmitResult{}, false, store.ErrIdempotencyKeyReused
 		}
-		req, err := requestByID(ctx, conn, keyRequestID)
+		req, err := requestByID(ctx, tx, keyRequestID)
 		if err != nil {
 			return store.SubmitResult{}, false, err
 		}
-		return store.SubmitResult{Request: req, Duplicate: wasDuplicate, Replayed: true}, false, commit(ctx, conn)
+		return store.SubmitResult{Request: req, Duplicate: wasDuplicate, Replayed: true}, false, commit(ctx, tx)
 	case duplicate:
-		req, err := requestByID(ctx, conn, existingID)
+		req, err := requestByID(ctx, tx, existingID)
 		if err != nil {
 			return store.SubmitResult{}, false, err
 		}
 		if sub.IdempotencyKey != "" {
-			if _, err := conn.Exec(ctx, `
+			if _, err := tx.Exec(ctx, `
 				INSERT INTO idempotency_keys (key, fingerprint, request_id, duplicate, created_at) VALUES ($1, $2, $3, TRUE, $4)`,
 				sub.IdempotencyKey, sub.Fingerprint, req.ID, r.CreatedAt); err != nil {
 				return store.SubmitResult{}, false, fmt.Errorf("postgres: save idempotency key: %w", err)
 			}
 		}
-		return store.SubmitResult{Request: req, Duplicate: true}, false, commit(ctx, conn)
+		return store.SubmitResult{Request: req, Duplicate: true}, false, commit(ctx, tx)
 	}
 
-	// The request (with its history) and its idempotency key in one statement, and COMMIT
-	// behind it in the same round trip.
+	// The request (with its history), its idempotency key and its notifications in one
+	// statement; then the notifications' jobs; then COMMIT.
 	r.Status = request.StatusSubmitted
 	r.UpdatedAt = r.CreatedAt
 	r.History = []request.Event{{Status: request.StatusSubmitted, At: r.CreatedAt}}
@@ -243,9 +259,15 @@ func (s *Store) submitOnce(ctx context.Context, sub store.Submission) (res store
 	if err != nil {
 		return store.SubmitResult{}, false, err
 	}
+	var channels, kinds, recipients, languages []string
+	for _, n := range sub.Notifications {
+		channels, kinds = append(channels, n.Channel), append(kinds, n.Kind)
+		recipients, languages = append(recipients, n.Recipient), append(languages, string(n.Language))
+	}
 	r.Reference = sub.NewReference()
-	insert := &pgx.Batch{}
-	insert.Queue(`
+	var requestID *int64
+	var notificationIDs []int64
+	err = tx.QueryRow(ctx, `
 		WITH inserted AS (
 			INSERT INTO requests (reference, service_code, name, address, pincode, email, mobile, details, language,
 				division, region, circle, district, state, status, history, created_at, updated_at)
@@ -255,36 +277,36 @@ func (s *Store) submitOnce(ctx context.Context, sub store.Submission) (res store
 		), idempotency AS (
 			INSERT INTO idempotency_keys (key, fingerprint, request_id, duplicate, created_at)
 			SELECT $19, $20, id, FALSE, created_at FROM inserted WHERE $19 <> ''
+		), notes AS (
+			INSERT INTO notifications (request_id, channel, kind, recipient, language, status, created_at, updated_at)
+			SELECT inserted.id, n.channel, n.kind, n.recipient, n.language, 'queued', inserted.created_at, inserted.created_at
+			FROM inserted, unnest($21::text[], $22::text[], $23::text[], $24::text[]) WITH ORDINALITY AS n(channel, kind, recipient, language, position)
+			ORDER BY n.position
+			RETURNING id
 		)
-		SELECT id FROM inserted`,
+		SELECT (SELECT id FROM inserted), COALESCE((SELECT array_agg(id ORDER BY id) FROM notes), '{}')`,
 		r.Reference, r.ServiceCode, r.Name, r.Address, r.Pincode, r.Email, r.Mobile, r.Details, r.Language,
 		r.Division, r.Region, r.Circle, r.District, r.State, r.Status, history, r.CreatedAt, r.UpdatedAt,
-		sub.IdempotencyKey, sub.Fingerprint)
-	insert.Queue("COMMIT")
-	results := conn.SendBatch(ctx, insert)
-	defer results.Close()
-	insertErr := results.QueryRow().Scan(&r.ID)
-	tag, commitErr := results.Exec()
+		sub.IdempotencyKey, sub.Fingerprint, channels, kinds, recipients, languages,
+	).Scan(&requestID, &notificationIDs)
 	switch {
-	case errors.Is(insertErr, pgx.ErrNoRows):
+	case err != nil:
+		return store.SubmitResult{}, false, fmt.Errorf("postgres: insert request: %w", err)
+	case requestID == nil:
 		return store.SubmitResult{}, true, nil // reference taken: nothing was written; try another
-	case insertErr != nil:
-		return store.SubmitResult{}, false, fmt.Errorf("postgres: insert request: %w", insertErr)
-	case commitErr != nil:
-		return store.SubmitResult{}, false, fmt.Errorf("postgres: commit: %w", commitErr)
-	case tag.String() != "COMMIT":
-		return store.SubmitResult{}, false, fmt.Errorf("postgres: commit answered %q", tag.String())
 	}
-	return store.SubmitResult{Request: r}, false, results.Close()
+	r.ID = *requestID
+	if s.enqueue != nil && len(notificationIDs) > 0 {
+		if err := s.enqueue(ctx, tx, notificationIDs); err != nil {
+			return store.SubmitResult{}, false, fmt.Errorf("postgres: queue notifications: %w", err)
+		}
+	}
+	return store.SubmitResult{Request: r}, false, commit(ctx, tx)
 }
 
-func commit(ctx context.Context, conn *pgx.Conn) error {
-	tag, err := conn.Exec(ctx, "COMMIT")
-	if err != nil {
+func commit(ctx context.Context, tx pgx.Tx) error {
+	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("postgres: commit: %w", err)
-	}
-	if tag.String() != "COMMIT" {
-		return fmt.Errorf("postgres: commit answered %q", tag.String())
 	}
 	return nil
 }
@@ -355,4 +377,71 @@ func notFound(err error, what string) error {
 		return store.ErrNotFound
 	}
 	return fmt.Errorf("postgres: %s: %w", what, err)
+}
+
+const notificationColumns = `id, COALESCE(request_id, 0), channel, kind, recipient, language, status, attempts, last_error,
+	created_at, updated_at, sent_at`
+
+func scanNotification(row pgx.Row) (store.Notification, error) {
+	var n store.Notification
+	var sent *time.Time
+	if err := row.Scan(&n.ID, &n.RequestID, &n.Channel, &n.Kind, &n.Recipient, &n.Language, &n.Status, &n.Attempts,
+		&n.LastError, &n.CreatedAt, &n.UpdatedAt, &sent); err != nil {
+		return store.Notification{}, err
+	}
+	n.CreatedAt, n.UpdatedAt = n.CreatedAt.UTC(), n.UpdatedAt.UTC()
+	if sent != nil {
+		n.SentAt = sent.UTC()
+	}
+	return n, nil
+}
+
+// Notification implements store.Store.
+func (s *Store) Notification(ctx context.Context, id int64) (store.Notification, error) {
+	n, err := scanNotification(s.pool.QueryRow(ctx, `SELECT `+notificationColumns+` FROM notifications WHERE id = $1`, id))
+	if err != nil {
+		return store.Notification{}, notFound(err, "notification")
+	}
+	return n, nil
+}
+
+// NotificationsForRequest implements store.Store.
+func (s *Store) NotificationsForRequest(ctx context.Context, requestID int64) ([]store.Notification, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+notificationColumns+` FROM notifications WHERE request_id = $1 ORDER BY id`, requestID)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: notifications: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.Notification, error) { return scanNotification(row) })
+	if err != nil {
+		return nil, fmt.Errorf("postgres: notifications: %w", err)
+	}
+	return out, nil
+}
+
+// RecordAttempt implements store.Store.
+func (s *Store) RecordAttempt(ctx context.Context, id int64, a store.Attempt) error {
+	status := store.NotificationSent
+	var sentAt *time.Time
+	switch {
+	case a.Err != "" && a.Final:
+		status = store.NotificationFailed
+	case a.Err != "":
+		status = store.NotificationRetrying
+	default:
+		sentAt = &a.At
+	}
+	tag, err := s.pool.Exec(ctx, `UPDATE notifications SET status = $1, attempts = $2, last_error = $3,
+		updated_at = $4, sent_at = COALESCE($5, sent_at) WHERE id = $6`, status, a.Number, a.Err, a.At, sentAt, id)
+	if err != nil {
+		return fmt.Errorf("postgres: record attempt: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+// RequestByID implements store.Store.
+func (s *Store) RequestByID(ctx context.Context, id int64) (request.Request, error) {
+	return requestByID(ctx, s.pool, id)
 }

@@ -36,7 +36,21 @@ type Store struct {
 	// statements caches prepared statements by pool and text: parsing SQL is otherwise
 	// about a third of the CPU time of a tracking lookup.
 	statements sync.Map // statementKey -> *sql.Stmt
+	// enqueue hands new notifications to the job queue inside the transaction that saves
+	// them; nil until SetEnqueuer (then nothing is queued).
+	enqueue Enqueuer
 }
+
+// Enqueuer queues the sending of notifications inside tx, so that the jobs exist if and only
+// if tx commits.
+type Enqueuer func(ctx context.Context, tx *sql.Tx, notificationIDs []int64) error
+
+// SetEnqueuer sets the job queue's hook. Call it before serving.
+func (s *Store) SetEnqueuer(e Enqueuer) { s.enqueue = e }
+
+// Writer is the single-connection pool that writes; the job queue shares it, because SQLite
+// allows one writer at a time.
+func (s *Store) Writer() *sql.DB { return s.writer }
 
 type statementKey struct {
 	db    *sql.DB
@@ -248,7 +262,7 @@ func (s *Store) Submit(ctx context.Context, sub store.Submission) (store.SubmitR
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
 
-	res, err := submitTx(ctx, s.inTx(tx), sub)
+	res, err := s.submitTx(ctx, tx, sub)
 	if err != nil {
 		return store.SubmitResult{}, err
 	}
@@ -258,7 +272,8 @@ func (s *Store) Submit(ctx context.Context, sub store.Submission) (store.SubmitR
 	return res, nil
 }
 
-func submitTx(ctx context.Context, tx session, sub store.Submission) (store.SubmitResult, error) {
+func (s *Store) submitTx(ctx context.Context, sqlTx *sql.Tx, sub store.Submission) (store.SubmitResult, error) {
+	tx := s.inTx(sqlTx)
 	if sub.IdempotencyKey != "" {
 		var fingerprint string
 		var requestID int64
@@ -290,6 +305,9 @@ func submitTx(ctx context.Context, tx session, sub store.Submission) (store.Subm
 		}
 	case errors.Is(err, sql.ErrNoRows):
 		if result.Request, err = insertRequest(ctx, tx, r, sub.NewReference); err != nil {
+			return store.SubmitResult{}, err
+		}
+		if err := s.insertNotifications(ctx, tx, sqlTx, result.Request.ID, r.CreatedAt, sub.Notifications); err != nil {
 			return store.SubmitResult{}, err
 		}
 	default:
@@ -354,7 +372,100 @@ const (
 )
 
 var submitStatements = []string{queryIdempotencyKey, queryOpenDuplicate, queryInsertRequest,
-	queryInsertIdempotencyKey, queryRequestByID}
+	queryInsertIdempotencyKey, queryRequestByID, queryInsertNotification}
+
+const queryInsertNotification = `INSERT INTO notifications (request_id, channel, kind, recipient, language, status,
+		created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?) RETURNING id`
+
+// insertNotifications saves the notifications of a change and queues their jobs, in tx.
+func (s *Store) insertNotifications(ctx context.Context, tx session, sqlTx *sql.Tx, requestID int64, at time.Time, notes []store.NewNotification) error {
+	if len(notes) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(notes))
+	for i, n := range notes {
+		if err := tx.queryRow(ctx, queryInsertNotification, requestID, n.Channel, n.Kind, n.Recipient, n.Language,
+			at.UnixMilli(), at.UnixMilli()).Scan(&ids[i]); err != nil {
+			return fmt.Errorf("sqlite: insert notification: %w", err)
+		}
+	}
+	if s.enqueue == nil {
+		return nil
+	}
+	if err := s.enqueue(ctx, sqlTx, ids); err != nil {
+		return fmt.Errorf("sqlite: queue notifications: %w", err)
+	}
+	return nil
+}
+
+const notificationColumns = `id, COALESCE(request_id, 0), channel, kind, recipient, language, status, attempts, last_error,
+	created_at, updated_at, COALESCE(sent_at, 0)`
+
+func scanNotification(row scanner) (store.Notification, error) {
+	var n store.Notification
+	var created, updated, sent int64
+	if err := row.Scan(&n.ID, &n.RequestID, &n.Channel, &n.Kind, &n.Recipient, &n.Language, &n.Status, &n.Attempts,
+		&n.LastError, &created, &updated, &sent); err != nil {
+		return store.Notification{}, err
+	}
+	n.CreatedAt, n.UpdatedAt = time.UnixMilli(created).UTC(), time.UnixMilli(updated).UTC()
+	if sent != 0 {
+		n.SentAt = time.UnixMilli(sent).UTC()
+	}
+	return n, nil
+}
+
+// Notification implements store.Store.
+func (s *Store) Notification(ctx context.Context, id int64) (store.Notification, error) {
+	n, err := scanNotification(s.read().queryRow(ctx, `SELECT `+notificationColumns+` FROM notifications WHERE id = ?`, id))
+	if err != nil {
+		return store.Notification{}, notFound(err, "notification")
+	}
+	return n, nil
+}
+
+// NotificationsForRequest implements store.Store.
+func (s *Store) NotificationsForRequest(ctx context.Context, requestID int64) ([]store.Notification, error) {
+	rows, err := s.read().QueryContext(ctx, `SELECT `+notificationColumns+` FROM notifications WHERE request_id = ? ORDER BY id`, requestID)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: notifications: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Notification
+	for rows.Next() {
+		n, err := scanNotification(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: notifications: %w", err)
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// RecordAttempt implements store.Store.
+func (s *Store) RecordAttempt(ctx context.Context, id int64, a store.Attempt) error {
+	status, sentAt := store.NotificationSent, any(a.At.UnixMilli())
+	switch {
+	case a.Err != "" && a.Final:
+		status, sentAt = store.NotificationFailed, nil
+	case a.Err != "":
+		status, sentAt = store.NotificationRetrying, nil
+	}
+	res, err := s.writer.ExecContext(ctx, `UPDATE notifications SET status = ?, attempts = ?, last_error = ?,
+		updated_at = ?, sent_at = COALESCE(?, sent_at) WHERE id = ?`, status, a.Number, a.Err, a.At.UnixMilli(), sentAt, id)
+	if err != nil {
+		return fmt.Errorf("sqlite: record attempt: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+// RequestByID implements store.Store.
+func (s *Store) RequestByID(ctx context.Context, id int64) (request.Request, error) {
+	return requestByID(ctx, s.read(), id)
+}
 
 type scanner interface{ Scan(dest ...any) error }
 

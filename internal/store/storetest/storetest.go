@@ -32,6 +32,8 @@ func Run(t *testing.T, open Opener) {
 		{"ConcurrentIdenticalSubmissions", testConcurrentIdenticalSubmissions},
 		{"RequestsByMobileNewestFirst", testRequestsByMobileNewestFirst},
 		{"NotFound", testNotFound},
+		{"NotificationsSavedWithNewRequestsOnly", testNotificationsSavedWithNewRequestsOnly},
+		{"RecordAttempt", testRecordAttempt},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -251,5 +253,92 @@ func testRequestsByMobileNewestFirst(t *testing.T, st store.Store) {
 func testNotFound(t *testing.T, st store.Store) {
 	if _, err := st.RequestByReference(context.Background(), request.NewReference()); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("error = %v, want ErrNotFound", err)
+	}
+}
+
+func withNotifications(sub store.Submission) store.Submission {
+	r := sub.Request
+	sub.Notifications = []store.NewNotification{
+		{Channel: "sms", Kind: "submitted", Recipient: r.Mobile, Language: r.Language},
+		{Channel: "email", Kind: "submitted", Recipient: r.Email, Language: r.Language},
+	}
+	return sub
+}
+
+func testNotificationsSavedWithNewRequestsOnly(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	first := mustSubmit(t, st, withNotifications(submission(NewRequest("9555555555", base)))).Request
+	notes, err := st.NotificationsForRequest(ctx, first.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(notes) != 2 || notes[0].Channel != "sms" || notes[1].Channel != "email" {
+		t.Fatalf("notifications = %+v", notes)
+	}
+	for _, n := range notes {
+		if n.RequestID != first.ID || n.Status != store.NotificationQueued || n.Kind != "submitted" || n.Language != request.Hindi ||
+			n.Attempts != 0 || !n.SentAt.IsZero() || !n.CreatedAt.Equal(base) {
+			t.Errorf("notification %+v", n)
+		}
+	}
+	if notes[0].Recipient != "9555555555" || notes[1].Recipient != "asha@example.com" {
+		t.Errorf("recipients %q, %q", notes[0].Recipient, notes[1].Recipient)
+	}
+	if got, err := st.Notification(ctx, notes[1].ID); err != nil || got.ID != notes[1].ID || got.Recipient != "asha@example.com" {
+		t.Errorf("Notification(%d) = %+v, %v", notes[1].ID, got, err)
+	}
+	if notes[0].MessageID() == notes[1].MessageID() {
+		t.Error("two messages share an id")
+	}
+	// A duplicate submission sends nothing new.
+	dup := mustSubmit(t, st, withNotifications(submission(NewRequest("9555555555", base.Add(time.Minute)))))
+	if !dup.Duplicate {
+		t.Fatal("not a duplicate")
+	}
+	if again, _ := st.NotificationsForRequest(ctx, first.ID); len(again) != 2 {
+		t.Errorf("%d notifications after a duplicate, want 2", len(again))
+	}
+	if got, err := st.RequestByID(ctx, first.ID); err != nil || got.Reference != first.Reference || len(got.History) != 1 {
+		t.Errorf("RequestByID = %+v, %v", got, err)
+	}
+	if _, err := st.Notification(ctx, 999999); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("unknown notification: %v", err)
+	}
+}
+
+func testRecordAttempt(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	req := mustSubmit(t, st, withNotifications(submission(NewRequest("9666666666", base)))).Request
+	notes, _ := st.NotificationsForRequest(ctx, req.ID)
+	id := notes[0].ID
+	steps := []struct {
+		attempt store.Attempt
+		status  string
+	}{
+		{store.Attempt{Number: 1, At: base.Add(time.Second), Err: "gateway answered 503"}, store.NotificationRetrying},
+		{store.Attempt{Number: 2, At: base.Add(time.Minute), Err: "timeout"}, store.NotificationRetrying},
+		{store.Attempt{Number: 3, At: base.Add(time.Hour)}, store.NotificationSent},
+	}
+	for _, step := range steps {
+		if err := st.RecordAttempt(ctx, id, step.attempt); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := st.Notification(ctx, id)
+		if got.Status != step.status || got.Attempts != step.attempt.Number || got.LastError != step.attempt.Err || !got.UpdatedAt.Equal(step.attempt.At) {
+			t.Errorf("after attempt %d: %+v", step.attempt.Number, got)
+		}
+	}
+	if got, _ := st.Notification(ctx, id); !got.SentAt.Equal(base.Add(time.Hour)) {
+		t.Errorf("sent at %v", got.SentAt)
+	}
+	other := notes[1].ID
+	if err := st.RecordAttempt(ctx, other, store.Attempt{Number: 5, At: base, Err: "mailbox unavailable", Final: true}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := st.Notification(ctx, other); got.Status != store.NotificationFailed || got.LastError != "mailbox unavailable" || !got.SentAt.IsZero() {
+		t.Errorf("failed notification: %+v", got)
+	}
+	if err := st.RecordAttempt(ctx, 999999, store.Attempt{Number: 1, At: base}); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("unknown notification: %v", err)
 	}
 }
