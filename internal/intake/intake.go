@@ -144,6 +144,11 @@ func (in *Intake) Submit(ctx context.Context, sub request.Submission, idempotenc
 		IdempotencyKey: idempotencyKey,
 		Fingerprint:    fingerprint(clean),
 		DuplicateSince: now.Add(-request.DuplicateWindow),
+		// The reference number goes out by SMS and e-mail, queued with the request itself.
+		Notifications: []store.NewNotification{
+			{Channel: "sms", Kind: "submitted", Recipient: clean.Mobile, Language: request.Language(clean.Language)},
+			{Channel: "email", Kind: "submitted", Recipient: clean.Email, Language: request.Language(clean.Language)},
+		},
 	})
 }
 

@@ -1,0 +1,206 @@
+// Package jobs is Doorstep's durable job queue (River), on the same database as the requests:
+// a notification's job is inserted in the transaction that saves the change causing it, so it
+// is sent if and only if that transaction commits, and it survives restarts. On PostgreSQL,
+// River hands each job to exactly one of the running instances.
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+
+	"github.com/doorstep-post/doorstep/internal/store"
+	"github.com/doorstep-post/doorstep/internal/store/postgres"
+	"github.com/doorstep-post/doorstep/internal/store/sqlite"
+)
+
+// NotificationArgs is the job that sends one saved notification.
+type NotificationArgs struct {
+	NotificationID int64 `json:"notification_id"`
+}
+
+// Kind names the job in River's table.
+func (NotificationArgs) Kind() string { return "notification" }
+
+// Deliverer sends one notification through its gateway. It is called once per attempt.
+type Deliverer interface {
+	Deliver(ctx context.Context, n store.Notification) error
+}
+
+// Options tune the queue; the zero value is the production setting.
+type Options struct {
+	// MaxAttempts before a notification is marked failed (default 8).
+	MaxAttempts int
+	// RetryDelay gives the wait after failed attempt n (default: 10s, 30s, 1m, 5m, 15m, 30m, 1h).
+	RetryDelay func(attempt int) time.Duration
+	// PollInterval is how often a worker looks for jobs when it was not told of new ones
+	// (default 1s; SQLite has no notifications, so it always polls).
+	PollInterval time.Duration
+	// Workers is how many notifications are sent at once per instance (default 8).
+	Workers int
+}
+
+func (o Options) withDefaults() Options {
+	if o.MaxAttempts == 0 {
+		o.MaxAttempts = 8
+	}
+	if o.RetryDelay == nil {
+		o.RetryDelay = defaultRetryDelay
+	}
+	if o.PollInterval == 0 {
+		o.PollInterval = time.Second
+	}
+	if o.Workers == 0 {
+		o.Workers = 8
+	}
+	return o
+}
+
+// defaultRetryDelay spreads eight attempts over about two hours: a gateway outage of that
+// length still delivers every message.
+func defaultRetryDelay(attempt int) time.Duration {
+	delays := []time.Duration{10 * time.Second, 30 * time.Second, time.Minute, 5 * time.Minute,
+		15 * time.Minute, 30 * time.Minute, time.Hour}
+	return delays[min(max(attempt-1, 0), len(delays)-1)]
+}
+
+// Queue runs the workers of one instance.
+type Queue struct {
+	start func(ctx context.Context) error
+	stop  func(ctx context.Context) error
+	// The hook given to the store, kept for tests.
+	enqueueSQLite   sqlite.Enqueuer
+	enqueuePostgres postgres.Enqueuer
+}
+
+// Start begins working jobs; it returns at once.
+func (q *Queue) Start(ctx context.Context) error { return q.start(ctx) }
+
+// Stop waits for jobs being worked to finish (or ctx to end); queued jobs stay in the
+// database for the next start.
+func (q *Queue) Stop(ctx context.Context) error { return q.stop(ctx) }
+
+type notificationWorker struct {
+	river.WorkerDefaults[NotificationArgs]
+	store   store.Store
+	deliver Deliverer
+	opts    Options
+	log     *slog.Logger
+}
+
+// Work sends the notification and records the outcome on its row, where staff see it.
+func (w *notificationWorker) Work(ctx context.Context, job *river.Job[NotificationArgs]) error {
+	n, err := w.store.Notification(ctx, job.Args.NotificationID)
+	if errors.Is(err, store.ErrNotFound) {
+		return river.JobCancel(err)
+	}
+	if err != nil {
+		return err
+	}
+	if n.Status == store.NotificationSent {
+		return nil // sent by an earlier attempt whose completion was not recorded
+	}
+	sendErr := w.deliver.Deliver(ctx, n)
+	attempt := store.Attempt{Number: job.Attempt, At: time.Now().UTC(), Final: sendErr != nil && job.Attempt >= job.MaxAttempts}
+	if sendErr != nil {
+		attempt.Err = sendErr.Error()
+		w.log.WarnContext(ctx, "notification not sent", "notification", n.ID, "channel", n.Channel, "kind", n.Kind,
+			"attempt", job.Attempt, "final", attempt.Final, "err", sendErr)
+	}
+	if err := w.store.RecordAttempt(ctx, n.ID, attempt); err != nil {
+		return errors.Join(sendErr, err)
+	}
+	return sendErr
+}
+
+func (w *notificationWorker) NextRetry(job *river.Job[NotificationArgs]) time.Time {
+	return time.Now().Add(w.opts.RetryDelay(job.Attempt))
+}
+
+func (w *notificationWorker) Timeout(*river.Job[NotificationArgs]) time.Duration { return time.Minute }
+
+func config(st store.Store, deliver Deliverer, log *slog.Logger, opts Options) *river.Config {
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &notificationWorker{store: st, deliver: deliver, opts: opts, log: log})
+	return &river.Config{
+		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: opts.Workers}},
+		Workers:           workers,
+		MaxAttempts:       opts.MaxAttempts,
+		FetchPollInterval: opts.PollInterval,
+		FetchCooldown:     min(opts.PollInterval, river.FetchCooldownDefault),
+		Logger:            log.With("component", "river"),
+	}
+}
+
+func insertParams(ids []int64) []river.InsertManyParams {
+	params := make([]river.InsertManyParams, len(ids))
+	for i, id := range ids {
+		params[i] = river.InsertManyParams{Args: NotificationArgs{NotificationID: id}}
+	}
+	return params
+}
+
+// NewSQLite migrates River's tables into the SQLite database, connects the store's enqueue
+// hook and returns the queue. River shares the store's single writer connection.
+func NewSQLite(ctx context.Context, st *sqlite.Store, deliver Deliverer, log *slog.Logger, opts Options) (*Queue, error) {
+	opts = opts.withDefaults()
+	driver := riversqlite.New(st.Writer())
+	if err := migrate(ctx, driver, log); err != nil {
+		return nil, err
+	}
+	client, err := river.NewClient(driver, config(st, deliver, log, opts))
+	if err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	enqueue := func(ctx context.Context, tx *sql.Tx, ids []int64) error {
+		_, err := client.InsertManyTx(ctx, tx, insertParams(ids))
+		return err
+	}
+	st.SetEnqueuer(enqueue)
+	return &Queue{start: client.Start, stop: client.Stop, enqueueSQLite: enqueue}, nil
+}
+
+// NewPostgres migrates River's tables into the PostgreSQL database, connects the store's
+// enqueue hook and returns the queue.
+func NewPostgres(ctx context.Context, st *postgres.Store, deliver Deliverer, log *slog.Logger, opts Options) (*Queue, error) {
+	opts = opts.withDefaults()
+	driver := riverpgxv5.New(st.Pool())
+	if err := migrate(ctx, driver, log); err != nil {
+		return nil, err
+	}
+	client, err := river.NewClient(driver, config(st, deliver, log, opts))
+	if err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	enqueue := func(ctx context.Context, tx pgx.Tx, ids []int64) error {
+		_, err := client.InsertManyTx(ctx, tx, insertParams(ids))
+		return err
+	}
+	st.SetEnqueuer(enqueue)
+	return &Queue{start: client.Start, stop: client.Stop, enqueuePostgres: enqueue}, nil
+}
+
+func migrate[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], log *slog.Logger) error {
+	migrator, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: log.With("component", "river")})
+	if err != nil {
+		return fmt.Errorf("jobs: %w", err)
+	}
+	res, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	if err != nil {
+		return fmt.Errorf("jobs: migrate River's tables: %w", err)
+	}
+	for _, v := range res.Versions {
+		log.Info("applied job queue migration", "version", v.Version)
+	}
+	return nil
+}

@@ -1,0 +1,337 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/doorstep-post/doorstep/internal/intake"
+	"github.com/doorstep-post/doorstep/internal/request"
+	"github.com/doorstep-post/doorstep/internal/store"
+	"github.com/doorstep-post/doorstep/internal/store/sqlite"
+	"github.com/doorstep-post/doorstep/internal/testenv"
+)
+
+// gateway is a real HTTP server standing in for an SMS/e-mail provider: it records every
+// message it accepts, and refuses the first failFirst attempts of each message.
+type gateway struct {
+	srv       *httptest.Server
+	mu        sync.Mutex
+	failFirst int
+	attempts  map[string]int      // message id -> attempts seen
+	accepted  map[string][]string // message id -> bodies accepted
+}
+
+func newGateway(t *testing.T, failFirst int) *gateway {
+	g := &gateway{failFirst: failFirst, attempts: map[string]int{}, accepted: map[string][]string{}}
+	g.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var m struct{ ID, To, Kind string }
+		if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		g.attempts[m.ID]++
+		if g.attempts[m.ID] <= g.failFirst {
+			http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		g.accepted[m.ID] = append(g.accepted[m.ID], m.To+" "+m.Kind)
+	}))
+	t.Cleanup(g.srv.Close)
+	return g
+}
+
+func (g *gateway) snapshot() (attempts map[string]int, accepted map[string][]string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	attempts, accepted = map[string]int{}, map[string][]string{}
+	for k, v := range g.attempts {
+		attempts[k] = v
+	}
+	for k, v := range g.accepted {
+		accepted[k] = append([]string(nil), v...)
+	}
+	return attempts, accepted
+}
+
+// httpDeliverer posts each notification to the gateway, as the real SMS gateway does.
+type httpDeliverer struct{ url string }
+
+func (d httpDeliverer) Deliver(ctx context.Context, n store.Notification) error {
+	body := fmt.Sprintf(`{"id":%q,"to":%q,"kind":%q}`, n.MessageID(), n.Recipient, n.Kind)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.url, strings.NewReader(body))
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("gateway answered %d", resp.StatusCode)
+	}
+	return nil
+}
+
+var fastRetries = Options{RetryDelay: func(int) time.Duration { return 50 * time.Millisecond }, PollInterval: 20 * time.Millisecond}
+
+// backend opens a fresh database of each kind with its queue (not started).
+type backend struct {
+	name string
+	open func(t *testing.T, d Deliverer, opts Options) (store.Store, *Queue)
+}
+
+var backends = []backend{
+	{"sqlite", func(t *testing.T, d Deliverer, opts Options) (store.Store, *Queue) {
+		st := testenv.SQLite(t)
+		q, err := NewSQLite(context.Background(), st, d, slog.New(slog.DiscardHandler), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st, q
+	}},
+	{"postgres", func(t *testing.T, d Deliverer, opts Options) (store.Store, *Queue) {
+		st := testenv.Postgres(t)
+		q, err := NewPostgres(context.Background(), st, d, slog.New(slog.DiscardHandler), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st, q
+	}},
+}
+
+func forEachBackend(t *testing.T, fn func(t *testing.T, b backend)) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) { fn(t, b) })
+	}
+}
+
+func submit(t *testing.T, st store.Store, mobile string) request.Request {
+	t.Helper()
+	res, err := intake.New(st, testenv.Directory(t)).Submit(context.Background(), request.Submission{
+		Name: "Asha Devi", Address: "12 Gandhi Road, Connaught Place", Pincode: "110001", Email: "asha@example.com",
+		Mobile: mobile, Service: "emoney_order", Language: "hi"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Request
+}
+
+func start(t *testing.T, q *Queue) {
+	t.Helper()
+	if err := q.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = q.Stop(ctx)
+	})
+}
+
+// waitFor polls the notifications of a request until done says so, or fails after 15 s.
+func waitFor(t *testing.T, st store.Store, requestID int64, done func([]store.Notification) bool) []store.Notification {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		notes, err := st.NotificationsForRequest(context.Background(), requestID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if done(notes) {
+			return notes
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting; notifications: %+v", notes)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func allIn(status string) func([]store.Notification) bool {
+	return func(notes []store.Notification) bool {
+		for _, n := range notes {
+			if n.Status != status {
+				return false
+			}
+		}
+		return len(notes) > 0
+	}
+}
+
+func TestSubmissionSendsSMSAndEmail(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		gw := newGateway(t, 0)
+		st, q := b.open(t, httpDeliverer{gw.srv.URL}, fastRetries)
+		start(t, q)
+		req := submit(t, st, "9876543210")
+		notes := waitFor(t, st, req.ID, allIn(store.NotificationSent))
+		_, accepted := gw.snapshot()
+		if len(notes) != 2 || len(accepted) != 2 {
+			t.Fatalf("notifications %+v, gateway accepted %v", notes, accepted)
+		}
+		if got := accepted[notes[0].MessageID()]; len(got) != 1 || got[0] != "9876543210 submitted" {
+			t.Errorf("sms: %v", got)
+		}
+		if got := accepted[notes[1].MessageID()]; len(got) != 1 || got[0] != "asha@example.com submitted" {
+			t.Errorf("email: %v", got)
+		}
+		for _, n := range notes {
+			if n.Attempts != 1 || n.SentAt.IsZero() || n.LastError != "" {
+				t.Errorf("notification %+v", n)
+			}
+		}
+	})
+}
+
+func TestFailingGatewayIsRetriedAndDeliversOnce(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		gw := newGateway(t, 3)
+		st, q := b.open(t, httpDeliverer{gw.srv.URL}, fastRetries)
+		start(t, q)
+		req := submit(t, st, "9876543211")
+		notes := waitFor(t, st, req.ID, allIn(store.NotificationSent))
+		attempts, accepted := gw.snapshot()
+		for _, n := range notes {
+			if attempts[n.MessageID()] != 4 || len(accepted[n.MessageID()]) != 1 || n.Attempts != 4 {
+				t.Errorf("%s: gateway saw %d attempts, accepted %d times; row says %d attempts",
+					n.MessageID(), attempts[n.MessageID()], len(accepted[n.MessageID()]), n.Attempts)
+			}
+		}
+	})
+}
+
+func TestLastFailedAttemptMarksFailedWithReason(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		gw := newGateway(t, 100)
+		opts := fastRetries
+		opts.MaxAttempts = 3
+		st, q := b.open(t, httpDeliverer{gw.srv.URL}, opts)
+		start(t, q)
+		req := submit(t, st, "9876543212")
+		notes := waitFor(t, st, req.ID, allIn(store.NotificationFailed))
+		for _, n := range notes {
+			if n.Attempts != 3 || n.LastError != "gateway answered 503" || !n.SentAt.IsZero() {
+				t.Errorf("failed notification %+v", n)
+			}
+		}
+	})
+}
+
+func TestRolledBackTransactionQueuesNothing(t *testing.T) {
+	ctx := context.Background()
+	t.Run("sqlite", func(t *testing.T) {
+		gw := newGateway(t, 0)
+		st := testenv.SQLite(t)
+		q, err := NewSQLite(ctx, st, httpDeliverer{gw.srv.URL}, slog.New(slog.DiscardHandler), fastRetries)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tx, err := st.Writer().BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := q.enqueueSQLite(ctx, tx, []int64{1, 2}); err != nil {
+			t.Fatal(err)
+		}
+		var inTx int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM river_job`).Scan(&inTx); err != nil || inTx != 2 {
+			t.Fatalf("jobs inside the transaction: %d, %v", inTx, err)
+		}
+		if err := tx.Rollback(); err != nil {
+			t.Fatal(err)
+		}
+		var after int
+		if err := st.Writer().QueryRowContext(ctx, `SELECT count(*) FROM river_job`).Scan(&after); err != nil || after != 0 {
+			t.Errorf("jobs after rollback: %d, %v", after, err)
+		}
+		start(t, q)
+		time.Sleep(300 * time.Millisecond)
+		if attempts, _ := gw.snapshot(); len(attempts) != 0 {
+			t.Errorf("the gateway was called: %v", attempts)
+		}
+	})
+	t.Run("postgres", func(t *testing.T) {
+		gw := newGateway(t, 0)
+		st := testenv.Postgres(t)
+		q, err := NewPostgres(ctx, st, httpDeliverer{gw.srv.URL}, slog.New(slog.DiscardHandler), fastRetries)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tx, err := st.Pool().Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := q.enqueuePostgres(ctx, tx, []int64{1, 2}); err != nil {
+			t.Fatal(err)
+		}
+		var inTx int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM river_job`).Scan(&inTx); err != nil || inTx != 2 {
+			t.Fatalf("jobs inside the transaction: %d, %v", inTx, err)
+		}
+		if err := tx.Rollback(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var after int
+		if err := st.Pool().QueryRow(ctx, `SELECT count(*) FROM river_job`).Scan(&after); err != nil || after != 0 {
+			t.Errorf("jobs after rollback: %d, %v", after, err)
+		}
+		start(t, q)
+		time.Sleep(300 * time.Millisecond)
+		if attempts, _ := gw.snapshot(); len(attempts) != 0 {
+			t.Errorf("the gateway was called: %v", attempts)
+		}
+	})
+}
+
+// TestQueuedMessagesSurviveARestart: messages queued while no worker runs (the server
+// stopped) go out when the next process starts its queue on the same database.
+func TestQueuedMessagesSurviveARestart(t *testing.T) {
+	ctx := context.Background()
+	gw := newGateway(t, 0)
+	path := t.TempDir() + "/doorstep.db"
+	open := func() *sqlite.Store {
+		st, err := sqlite.Open(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Migrate(ctx, slog.New(slog.DiscardHandler)); err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	st := open()
+	if _, err := NewSQLite(ctx, st, httpDeliverer{gw.srv.URL}, slog.New(slog.DiscardHandler), fastRetries); err != nil {
+		t.Fatal(err)
+	}
+	var reqs []request.Request
+	for i := range 3 {
+		reqs = append(reqs, submit(t, st, fmt.Sprintf("987654330%d", i)))
+	}
+	if err := st.Close(); err != nil { // the process stops before any worker ran
+		t.Fatal(err)
+	}
+	st = open()
+	defer st.Close()
+	q, err := NewSQLite(ctx, st, httpDeliverer{gw.srv.URL}, slog.New(slog.DiscardHandler), fastRetries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start(t, q)
+	for _, r := range reqs {
+		waitFor(t, st, r.ID, allIn(store.NotificationSent))
+	}
+	if _, accepted := gw.snapshot(); len(accepted) != 6 {
+		t.Errorf("gateway accepted %d messages, want 6", len(accepted))
+	}
+}
