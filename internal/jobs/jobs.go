@@ -48,6 +48,9 @@ type Options struct {
 	PollInterval time.Duration
 	// Workers is how many notifications are sent at once per instance (default 8).
 	Workers int
+	// Permanent tells a failure that no retry can fix (a malformed recipient, a refusal);
+	// such a notification is marked failed at once. Default: none is.
+	Permanent func(error) bool
 }
 
 func (o Options) withDefaults() Options {
@@ -62,6 +65,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Workers == 0 {
 		o.Workers = 8
+	}
+	if o.Permanent == nil {
+		o.Permanent = func(error) bool { return false }
 	}
 	return o
 }
@@ -111,7 +117,9 @@ func (w *notificationWorker) Work(ctx context.Context, job *river.Job[Notificati
 		return nil // sent by an earlier attempt whose completion was not recorded
 	}
 	sendErr := w.deliver.Deliver(ctx, n)
-	attempt := store.Attempt{Number: job.Attempt, At: time.Now().UTC(), Final: sendErr != nil && job.Attempt >= job.MaxAttempts}
+	permanent := sendErr != nil && w.opts.Permanent(sendErr)
+	attempt := store.Attempt{Number: job.Attempt, At: time.Now().UTC(),
+		Final: sendErr != nil && (permanent || job.Attempt >= job.MaxAttempts)}
 	if sendErr != nil {
 		attempt.Err = sendErr.Error()
 		w.log.WarnContext(ctx, "notification not sent", "notification", n.ID, "channel", n.Channel, "kind", n.Kind,
@@ -119,6 +127,9 @@ func (w *notificationWorker) Work(ctx context.Context, job *river.Job[Notificati
 	}
 	if err := w.store.RecordAttempt(ctx, n.ID, attempt); err != nil {
 		return errors.Join(sendErr, err)
+	}
+	if permanent {
+		return river.JobCancel(sendErr)
 	}
 	return sendErr
 }

@@ -335,3 +335,22 @@ func TestQueuedMessagesSurviveARestart(t *testing.T) {
 		t.Errorf("gateway accepted %d messages, want 6", len(accepted))
 	}
 }
+
+func TestPermanentFailureIsNotRetried(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		gw := newGateway(t, 100)
+		opts := fastRetries
+		opts.Permanent = func(err error) bool { return strings.Contains(err.Error(), "503") }
+		st, q := b.open(t, httpDeliverer{gw.srv.URL}, opts)
+		start(t, q)
+		req := submit(t, st, "9876543213")
+		notes := waitFor(t, st, req.ID, allIn(store.NotificationFailed))
+		time.Sleep(200 * time.Millisecond) // room for a wrong retry to happen
+		attempts, _ := gw.snapshot()
+		for _, n := range notes {
+			if n.Attempts != 1 || attempts[n.MessageID()] != 1 {
+				t.Errorf("%s: %d attempts recorded, %d seen by the gateway; want 1", n.MessageID(), n.Attempts, attempts[n.MessageID()])
+			}
+		}
+	})
+}
