@@ -13,11 +13,14 @@ import (
 	"net/http/pprof"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
 	"github.com/doorstep-post/doorstep/internal/config"
 	"github.com/doorstep-post/doorstep/internal/intake"
+	"github.com/doorstep-post/doorstep/internal/jobs"
+	"github.com/doorstep-post/doorstep/internal/notify"
 	"github.com/doorstep-post/doorstep/internal/postal"
 	"github.com/doorstep-post/doorstep/internal/server"
 	"github.com/doorstep-post/doorstep/internal/store"
@@ -129,8 +132,35 @@ func migrate(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	// Building the queue brings the job queue's tables up to date too.
+	if _, err := openQueue(ctx, cfg, st, nil, log); err != nil {
+		st.Close()
+		return err
+	}
 	log.Info("database is up to date", "database", cfg.Database.Display())
 	return st.Close()
+}
+
+// openQueue builds the job queue on the store's database; the store then queues the jobs
+// of the notifications it saves in the same transaction.
+func openQueue(ctx context.Context, cfg config.Config, st migratingStore, deliver jobs.Deliverer, log *slog.Logger) (*jobs.Queue, error) {
+	opts := jobs.Options{Permanent: notify.Permanent}
+	switch st := st.(type) {
+	case *postgres.Store:
+		return jobs.NewPostgres(ctx, st, deliver, log, opts)
+	case *sqlite.Store:
+		return jobs.NewSQLite(ctx, st, deliver, log, opts)
+	}
+	return nil, fmt.Errorf("no job queue for %T", st)
+}
+
+// outboxPath is where messages go when no gateway is configured: beside the SQLite file, or
+// in the working directory.
+func outboxPath(cfg config.Config) string {
+	if cfg.Database.Driver == "sqlite" {
+		return filepath.Join(filepath.Dir(cfg.Database.Path), "outbox.jsonl")
+	}
+	return "outbox.jsonl"
 }
 
 // serve runs until ctx is cancelled (SIGINT or SIGTERM), then lets requests in flight finish
@@ -149,6 +179,30 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, onListen fu
 	if err != nil {
 		return err
 	}
+	templates, err := notify.LoadTemplates()
+	if err != nil {
+		return err
+	}
+	smsGateway, mailGateway, err := notify.NewGateways(cfg, outboxPath(cfg), log)
+	if err != nil {
+		return err
+	}
+	sender := &notify.Sender{Store: st, Templates: templates, SMS: smsGateway, Mail: mailGateway, PublicURL: cfg.PublicURL}
+	queue, err := openQueue(ctx, cfg, st, sender, log)
+	if err != nil {
+		return err
+	}
+	// The queue lives until it is stopped below, after the last HTTP request has finished.
+	if err := queue.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("start job queue: %w", err)
+	}
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+		defer cancel()
+		if err := queue.Stop(stopCtx); err != nil {
+			log.Error("stopping the job queue", "err", err)
+		}
+	}()
 	handler, err := server.Handler(st, intake.New(st, dir), log)
 	if err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -314,4 +315,74 @@ func TestInstancesShareOnePostgres(t *testing.T) {
 	}
 	a.stop(t)
 	b.stop(t)
+}
+
+// TestSubmissionIsSentBySMSAndEmail runs the real binary against a real SMTP server and an
+// HTTP SMS gateway: the customer gets the reference number both ways, in Hindi.
+func TestSubmissionIsSentBySMSAndEmail(t *testing.T) {
+	bin := buildBinary(t)
+	t.Run("sqlite", func(t *testing.T) {
+		testSubmissionIsSent(t, bin, "sqlite:"+filepath.Join(t.TempDir(), "doorstep.db"))
+	})
+	t.Run("postgres", func(t *testing.T) { testSubmissionIsSent(t, bin, testenv.PostgresURL(t)) })
+}
+
+func testSubmissionIsSent(t *testing.T, bin, databaseURL string) {
+	smtpAddr, mailbox := testenv.SMTPServer(t)
+	var mu sync.Mutex
+	var sms []map[string]string
+	var apiKeys []string
+	gateway := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var m map[string]string
+		if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		mu.Lock()
+		sms, apiKeys = append(sms, m), append(apiKeys, r.Header.Get("X-Api-Key"))
+		mu.Unlock()
+	}))
+	defer gateway.Close()
+	srv := startServe(t, bin, "DOORSTEP_DATABASE_URL="+databaseURL, "DOORSTEP_SMTP_URL=smtp://"+smtpAddr+"?tls=none",
+		"DOORSTEP_MAIL_FROM=Doorstep <no-reply@doorstep.example.in>", "DOORSTEP_SMS_URL="+gateway.URL,
+		"DOORSTEP_SMS_HEADERS=X-Api-Key=test-key", "DOORSTEP_PUBLIC_URL=https://ds.example.in")
+
+	body := strings.Replace(submissionBody, `"service":"emoney_order"`, `"service":"emoney_order","language":"hi"`, 1)
+	status, c := post(t, srv.url("/api/v1/requests"), body, "")
+	if status != http.StatusCreated {
+		t.Fatalf("submission: %d", status)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		mu.Lock()
+		got := len(sms)
+		mu.Unlock()
+		if got >= 1 && len(mailbox.All()) >= 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 20 s: %d SMS, %d e-mails\n%s", got, len(mailbox.All()), srv.log())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond) // room for a wrong second delivery
+	mu.Lock()
+	defer mu.Unlock()
+	if len(sms) != 1 || len(mailbox.All()) != 1 {
+		t.Errorf("%d SMS and %d e-mails, want one each", len(sms), len(mailbox.All()))
+	}
+	m := sms[0]
+	if m["to"] != "+919876543210" || m["language"] != "hi" || m["id"] == "" || apiKeys[0] != "test-key" ||
+		!strings.Contains(m["text"], c.Reference) || !strings.Contains(m["text"], "दर्ज") || !strings.Contains(m["text"], "https://ds.example.in/track") {
+		t.Errorf("SMS %v (api key %q)", m, apiKeys[0])
+	}
+	mail := mailbox.All()[0]
+	data := strings.ReplaceAll(string(mail.Data), "=\r\n", "") // undo quoted-printable soft line breaks
+	if len(mail.To) != 1 || mail.To[0] != "asha@example.com" || mail.From != "no-reply@doorstep.example.in" || !strings.Contains(data, c.Reference) {
+		t.Errorf("e-mail from %q to %v:\n%s", mail.From, mail.To, data)
+	}
+	srv.stop(t)
+	if strings.Contains(srv.log(), "9876543210") || strings.Contains(srv.log(), "asha@example.com") {
+		t.Errorf("logs show personal data:\n%s", srv.log())
+	}
 }

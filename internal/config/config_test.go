@@ -2,8 +2,10 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -19,8 +21,9 @@ func TestDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Config{Addr: ":8080", Database: Database{Driver: "sqlite", Path: "doorstep.db", URL: "sqlite:doorstep.db"},
-		LogLevel: slog.LevelInfo, LogFormat: "text", ShutdownTimeout: 30 * time.Second}
-	if c != want {
+		LogLevel: slog.LevelInfo, LogFormat: "text", ShutdownTimeout: 30 * time.Second,
+		MailFrom: "Doorstep <no-reply@localhost>", NotifyTimeout: 10 * time.Second, PublicURL: "http://localhost:8080"}
+	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults = %+v, want %+v", c, want)
 	}
 }
@@ -100,5 +103,124 @@ func TestHelpListsEverySetting(t *testing.T) {
 		if !strings.Contains(out.String(), s.env) || !strings.Contains(out.String(), "--"+s.flag) {
 			t.Errorf("help lacks %s / --%s:\n%s", s.env, s.flag, out.String())
 		}
+	}
+}
+
+func TestNotificationSettings(t *testing.T) {
+	c, err := Load("serve", []string{"--notify-timeout", "3s"}, env(map[string]string{
+		"DOORSTEP_SMTP_URL":       "smtps://mailer%40post:s%3Acret@smtp.example.gov.in",
+		"DOORSTEP_MAIL_FROM":      "India Post Doorstep <doorstep@example.gov.in>",
+		"DOORSTEP_SMS_URL":        "https://sms.example.gov.in/v1/send",
+		"DOORSTEP_SMS_HEADERS":    "Authorization=Bearer abc=, x-api-key = xyz",
+		"DOORSTEP_NOTIFY_TIMEOUT": "20s",
+	}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantSMTP := SMTP{URL: "smtps://mailer%40post:s%3Acret@smtp.example.gov.in", Host: "smtp.example.gov.in", Port: 465,
+		Username: "mailer@post", Password: "s:cret", TLS: ImplicitTLS, Auth: "PLAIN"}
+	if c.SMTP != wantSMTP {
+		t.Errorf("SMTP = %+v, want %+v", c.SMTP, wantSMTP)
+	}
+	if c.MailFrom != "India Post Doorstep <doorstep@example.gov.in>" || c.SMSURL != "https://sms.example.gov.in/v1/send" || c.NotifyTimeout != 3*time.Second {
+		t.Errorf("config = %+v", c)
+	}
+	if want := (Headers{"Authorization": "Bearer abc=", "X-Api-Key": "xyz"}); !reflect.DeepEqual(c.SMSHeaders, want) {
+		t.Errorf("SMS headers = %q, want %q", map[string]string(c.SMSHeaders), map[string]string(want))
+	}
+	// Printing the whole Config, as a careless log line might, shows no secret.
+	for _, format := range []string{"%v", "%+v"} {
+		if out := fmt.Sprintf(format, c); strings.Contains(out, "cret") || strings.Contains(out, "abc") || strings.Contains(out, "xyz") ||
+			!strings.Contains(out, "X-Api-Key=xxxxx") {
+			t.Errorf("Sprintf(%q, config) = %s", format, out)
+		}
+	}
+	if d := c.SMTP.Display(); strings.Contains(d, "cret") || !strings.Contains(d, "smtp.example.gov.in") {
+		t.Errorf("Display() = %q", d)
+	}
+}
+
+func TestSMTPURLs(t *testing.T) {
+	ok := map[string]SMTP{
+		"smtp://u:p@mail.example.com":                    {Host: "mail.example.com", Port: 587, Username: "u", Password: "p", TLS: StartTLS, Auth: "PLAIN"},
+		"smtp://mail.example.com:2525?starttls=optional": {Host: "mail.example.com", Port: 2525, TLS: StartTLSOptional, Auth: "PLAIN"},
+		"smtp://localhost:25":                            {Host: "localhost", Port: 25, TLS: StartTLSOptional, Auth: "PLAIN"},
+		"smtp://127.0.0.1:25?starttls=required":          {Host: "127.0.0.1", Port: 25, TLS: StartTLS, Auth: "PLAIN"},
+		"smtp://u:p@127.0.0.1:2525?tls=none&auth=login":  {Host: "127.0.0.1", Port: 2525, Username: "u", Password: "p", TLS: NoTLS, Auth: "LOGIN"},
+		"smtps://u:p@[::1]:4650/?auth=CRAM-MD5":          {Host: "::1", Port: 4650, Username: "u", Password: "p", TLS: ImplicitTLS, Auth: "CRAM-MD5"},
+	}
+	for in, want := range ok {
+		want.URL = in
+		got, err := ParseSMTPURL(in)
+		if err != nil || got != want {
+			t.Errorf("ParseSMTPURL(%q) = %+v, %v; want %+v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{
+		"mail.example.com:587", "http://u:secret@mail.example.com", "smtp://u:secret@", "smtp://u:secret@host:0",
+		"smtp://u:secret@host:99999", "smtp://u:secret@host/path", "smtp://:secret@host", "smtp://u:secret@host?tls=yes",
+		"smtps://u:secret@host?tls=none", "smtps://u:secret@host?starttls=optional", "smtp://u:secret@host?auth=xoauth",
+		"smtp://u:secret@host?tls=none&starttls=required", "smtp://u:sec%zzret@host", "smtp://u:secret@host?token=secret",
+	} {
+		_, err := ParseSMTPURL(in)
+		if err == nil {
+			t.Errorf("ParseSMTPURL(%q) accepted it", in)
+		} else if strings.Contains(err.Error(), "secret") || strings.Contains(err.Error(), "sec%zz") {
+			t.Errorf("ParseSMTPURL(%q): error shows the password: %v", in, err)
+		}
+	}
+}
+
+func TestSMSHeaders(t *testing.T) {
+	for _, in := range []string{"", "  "} {
+		if h, err := ParseHeaders(in); err != nil || h != nil {
+			t.Errorf("ParseHeaders(%q) = %v, %v; want nothing", in, h, err)
+		}
+	}
+	for _, in := range []string{"secretvalue", "X-Api-Key=secretvalue,secretvalue", "X Api=secretvalue", "X-Api-Key=",
+		"X-Api-Key=secret\nvalue", "X-Api-Key=a,x-api-key=secretvalue", "=secretvalue"} {
+		_, err := ParseHeaders(in)
+		if err == nil {
+			t.Errorf("ParseHeaders(%q) accepted it", in)
+		} else if strings.Contains(err.Error(), "secret") {
+			t.Errorf("ParseHeaders(%q): error shows a value: %v", in, err)
+		}
+	}
+}
+
+func TestNotificationErrorsKeepSecrets(t *testing.T) {
+	_, err := Load("serve", nil, env(map[string]string{
+		"DOORSTEP_SMTP_URL":       "smtp://u:topsecret@mail.example.com?starttls=maybe",
+		"DOORSTEP_MAIL_FROM":      "not an address",
+		"DOORSTEP_SMS_URL":        "ftp://u:topsecret@sms.example.com/send?key=topsecret",
+		"DOORSTEP_SMS_HEADERS":    "X-Api-Key=topsecret,Bearer topsecret",
+		"DOORSTEP_NOTIFY_TIMEOUT": "-1s",
+	}), io.Discard)
+	if err == nil {
+		t.Fatal("bad values accepted")
+	}
+	for _, want := range []string{"DOORSTEP_SMTP_URL", "DOORSTEP_MAIL_FROM", "DOORSTEP_SMS_URL", "DOORSTEP_SMS_HEADERS", "DOORSTEP_NOTIFY_TIMEOUT"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not name %s: %v", want, err)
+		}
+	}
+	if strings.Contains(err.Error(), "topsecret") {
+		t.Errorf("error shows a secret: %v", err)
+	}
+}
+
+func TestPublicURL(t *testing.T) {
+	c, err := Load("serve", []string{"--public-url", "https://doorstep.example.in/"}, env(nil), io.Discard)
+	if err != nil || c.PublicURL != "https://doorstep.example.in" {
+		t.Errorf("PublicURL = %q, %v", c.PublicURL, err)
+	}
+	for _, bad := range []string{"doorstep.example.in", "ftp://x.in", "https://user:secret@x.in", "http://%zz"} {
+		_, err := Load("serve", nil, env(map[string]string{"DOORSTEP_PUBLIC_URL": bad}), io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "DOORSTEP_PUBLIC_URL") || strings.Contains(err.Error(), "secret") {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+	if got := redact("postgres://u:p%zz@h/db"); strings.Contains(got, "p%zz") {
+		t.Errorf("redact shows a password: %q", got)
 	}
 }

@@ -1,0 +1,81 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/doorstep-post/doorstep/internal/store"
+)
+
+// Sender turns a saved notification into a message and hands it to its gateway. The job
+// queue calls Deliver once per attempt; the message id is the same on every attempt.
+type Sender struct {
+	Store     store.Store
+	Templates *Templates
+	SMS       SMSGateway
+	Mail      MailGateway
+	// PublicURL is where customers reach the portal, for tracking links.
+	PublicURL string
+}
+
+// Deliver implements the job queue's Deliverer.
+func (s *Sender) Deliver(ctx context.Context, n store.Notification) error {
+	data, err := s.data(ctx, n)
+	if err != nil {
+		return err
+	}
+	switch n.Channel {
+	case "sms":
+		m, err := s.Templates.SMS(Kind(n.Kind), n.Language, data)
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrPermanent, err)
+		}
+		m.ID, m.To = n.MessageID(), n.Recipient
+		return s.SMS.SendSMS(ctx, m)
+	case "email":
+		m, err := s.Templates.Email(Kind(n.Kind), n.Language, data)
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrPermanent, err)
+		}
+		m.ID, m.To = n.MessageID(), n.Recipient
+		return s.Mail.SendMail(ctx, m)
+	}
+	return fmt.Errorf("%w: unknown channel %q", ErrPermanent, n.Channel)
+}
+
+// data gathers what the message says from the request as it is now.
+func (s *Sender) data(ctx context.Context, n store.Notification) (Data, error) {
+	if n.RequestID == 0 {
+		return Data{}, fmt.Errorf("%w: notification %d has no request", ErrPermanent, n.ID)
+	}
+	req, err := s.Store.RequestByID(ctx, n.RequestID)
+	if err != nil {
+		return Data{}, err
+	}
+	services, err := s.Store.Services(ctx)
+	if err != nil {
+		return Data{}, err
+	}
+	d := Data{Reference: req.Reference, Division: req.Division, Status: req.Status, At: n.CreatedAt,
+		TrackURL: strings.TrimRight(s.PublicURL, "/") + "/track"}
+	for _, svc := range services {
+		if svc.Code == req.ServiceCode {
+			d.Service = svc
+		}
+	}
+	// The remarks of the change this message is about: the last history entry of its status.
+	for _, e := range req.History {
+		if e.Status == d.Status {
+			d.Remarks, d.At = e.Remarks, e.At
+		}
+	}
+	if Kind(n.Kind) == KindSubmitted {
+		d.At = req.CreatedAt
+	}
+	return d, nil
+}
+
+// Permanent reports whether err is a failure that retrying the same message cannot fix.
+func Permanent(err error) bool { return errors.Is(err, ErrPermanent) }
