@@ -24,9 +24,11 @@ import (
 	"github.com/doorstep-post/doorstep/internal/store/sqlite"
 )
 
-// NotificationArgs is the job that sends one saved notification.
+// NotificationArgs is the job that sends the notifications of one change (the SMS and the
+// e-mail of a submission): one job rather than one per message, because on SQLite every job
+// is several writes on the single writer connection.
 type NotificationArgs struct {
-	NotificationID int64 `json:"notification_id"`
+	NotificationIDs []int64 `json:"notification_ids"`
 }
 
 // Kind names the job in River's table.
@@ -66,8 +68,9 @@ func (o Options) withDefaults() Options {
 	if o.Workers == 0 {
 		o.Workers = 8
 	}
-	if o.Permanent == nil {
-		o.Permanent = func(error) bool { return false }
+	permanent := o.Permanent
+	o.Permanent = func(err error) bool {
+		return errors.Is(err, errGone) || (permanent != nil && permanent(err))
 	}
 	return o
 }
@@ -104,17 +107,33 @@ type notificationWorker struct {
 	log     *slog.Logger
 }
 
-// Work sends the notification and records the outcome on its row, where staff see it.
+// Work sends each notification of the job not sent yet, and records each outcome on its row,
+// where staff see it. A retry sends only what is still unsent.
 func (w *notificationWorker) Work(ctx context.Context, job *river.Job[NotificationArgs]) error {
-	n, err := w.store.Notification(ctx, job.Args.NotificationID)
+	var retry []error
+	for _, id := range job.Args.NotificationIDs {
+		err := w.send(ctx, job, id)
+		if err != nil && !w.opts.Permanent(err) {
+			retry = append(retry, err)
+		}
+	}
+	if len(retry) == 0 {
+		return nil // all sent, or failed for good
+	}
+	return errors.Join(retry...)
+}
+
+// send makes one attempt at one notification.
+func (w *notificationWorker) send(ctx context.Context, job *river.Job[NotificationArgs], id int64) error {
+	n, err := w.store.Notification(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return river.JobCancel(err)
+		return fmt.Errorf("%w: %w", errGone, err)
 	}
 	if err != nil {
 		return err
 	}
-	if n.Status == store.NotificationSent {
-		return nil // sent by an earlier attempt whose completion was not recorded
+	if n.Status == store.NotificationSent || n.Status == store.NotificationFailed {
+		return nil // done by an earlier attempt
 	}
 	sendErr := w.deliver.Deliver(ctx, n)
 	permanent := sendErr != nil && w.opts.Permanent(sendErr)
@@ -128,11 +147,11 @@ func (w *notificationWorker) Work(ctx context.Context, job *river.Job[Notificati
 	if err := w.store.RecordAttempt(ctx, n.ID, attempt); err != nil {
 		return errors.Join(sendErr, err)
 	}
-	if permanent {
-		return river.JobCancel(sendErr)
-	}
 	return sendErr
 }
+
+// errGone: the notification's row does not exist (its job outlived it); nothing to send.
+var errGone = errors.New("notification no longer exists")
 
 func (w *notificationWorker) NextRetry(job *river.Job[NotificationArgs]) time.Time {
 	return time.Now().Add(w.opts.RetryDelay(job.Attempt))
@@ -153,12 +172,8 @@ func config(st store.Store, deliver Deliverer, log *slog.Logger, opts Options) *
 	}
 }
 
-func insertParams(ids []int64) []river.InsertManyParams {
-	params := make([]river.InsertManyParams, len(ids))
-	for i, id := range ids {
-		params[i] = river.InsertManyParams{Args: NotificationArgs{NotificationID: id}}
-	}
-	return params
+func insertArgs(ids []int64) NotificationArgs {
+	return NotificationArgs{NotificationIDs: ids}
 }
 
 // NewSQLite migrates River's tables into the SQLite database, connects the store's enqueue
@@ -174,7 +189,7 @@ func NewSQLite(ctx context.Context, st *sqlite.Store, deliver Deliverer, log *sl
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
 	enqueue := func(ctx context.Context, tx *sql.Tx, ids []int64) error {
-		_, err := client.InsertManyTx(ctx, tx, insertParams(ids))
+		_, err := client.InsertTx(ctx, tx, insertArgs(ids), nil)
 		return err
 	}
 	st.SetEnqueuer(enqueue)
@@ -194,7 +209,7 @@ func NewPostgres(ctx context.Context, st *postgres.Store, deliver Deliverer, log
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
 	enqueue := func(ctx context.Context, tx pgx.Tx, ids []int64) error {
-		_, err := client.InsertManyTx(ctx, tx, insertParams(ids))
+		_, err := client.InsertTx(ctx, tx, insertArgs(ids), nil)
 		return err
 	}
 	st.SetEnqueuer(enqueue)

@@ -245,7 +245,7 @@ func TestRolledBackTransactionQueuesNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 		var inTx int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM river_job`).Scan(&inTx); err != nil || inTx != 2 {
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM river_job`).Scan(&inTx); err != nil || inTx != 1 {
 			t.Fatalf("jobs inside the transaction: %d, %v", inTx, err)
 		}
 		if err := tx.Rollback(); err != nil {
@@ -276,7 +276,7 @@ func TestRolledBackTransactionQueuesNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 		var inTx int
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM river_job`).Scan(&inTx); err != nil || inTx != 2 {
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM river_job`).Scan(&inTx); err != nil || inTx != 1 {
 			t.Fatalf("jobs inside the transaction: %d, %v", inTx, err)
 		}
 		if err := tx.Rollback(ctx); err != nil {

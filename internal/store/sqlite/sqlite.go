@@ -76,7 +76,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	// _txlock=immediate takes the write lock at BEGIN, so a read-then-write transaction
 	// (duplicate check, then insert) can never be overtaken by another writer.
-	writer, err := sql.Open("sqlite", path+"?"+commonPragmas+"&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_txlock=immediate")
+	writer, err := openCaching(path + "?" + commonPragmas + "&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open writer: %w", err)
 	}
@@ -94,7 +94,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		writer.Close()
 		return nil, fmt.Errorf("sqlite: %s is in journal mode %q, want wal", path, mode)
 	}
-	readers, err := sql.Open("sqlite", path+"?"+commonPragmas+"&_pragma=query_only(1)")
+	readers, err := openCaching(path + "?" + commonPragmas + "&_pragma=query_only(1)")
 	if err != nil {
 		writer.Close()
 		return nil, fmt.Errorf("sqlite: open readers: %w", err)
