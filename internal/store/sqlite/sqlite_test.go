@@ -80,3 +80,51 @@ func TestReadersCannotWrite(t *testing.T) {
 }
 
 func timeZero() time.Time { return time.Date(2026, 11, 20, 9, 30, 0, 0, time.UTC) }
+
+// The statement cache must not hand a statement whose rows are still being read to a
+// second query of the same text.
+func TestStatementCacheWithNestedQueries(t *testing.T) {
+	st := openFile(t, filepath.Join(t.TempDir(), "doorstep.db"))
+	defer st.Close()
+	ctx := context.Background()
+	conn, err := st.readers.Conn(ctx) // one connection, so both queries meet in its cache
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	const query = `SELECT code FROM services ORDER BY sort_order`
+	outer, err := conn.QueryContext(ctx, query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var outerCodes []string
+	for outer.Next() {
+		var code string
+		if err := outer.Scan(&code); err != nil {
+			t.Fatal(err)
+		}
+		outerCodes = append(outerCodes, code)
+		if len(outerCodes) == 2 {
+			// The same text while the outer rows are open: read it to the end.
+			inner, err := conn.QueryContext(ctx, query)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for inner.Next() {
+				n++
+			}
+			if err := inner.Close(); err != nil || n != 7 {
+				t.Fatalf("inner query: %d rows, %v", n, err)
+			}
+		}
+	}
+	if err := outer.Err(); err != nil || len(outerCodes) != 7 || outerCodes[6] != "small_savings" {
+		t.Errorf("outer query: %v, %v", outerCodes, err)
+	}
+	// And again, now that both are closed: the cached statement is reused.
+	var count int
+	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM (`+query+`)`).Scan(&count); err != nil || count != 7 {
+		t.Errorf("count = %d, %v", count, err)
+	}
+}
