@@ -5,16 +5,20 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/doorstep-post/doorstep/internal/intake"
+	"github.com/doorstep-post/doorstep/internal/notify"
 	"github.com/doorstep-post/doorstep/internal/request"
 	"github.com/doorstep-post/doorstep/internal/store"
+	"github.com/doorstep-post/doorstep/internal/store/postgres"
 	"github.com/doorstep-post/doorstep/internal/store/sqlite"
 	"github.com/doorstep-post/doorstep/internal/testenv"
 )
@@ -298,42 +302,64 @@ func TestRolledBackTransactionQueuesNothing(t *testing.T) {
 // stopped) go out when the next process starts its queue on the same database.
 func TestQueuedMessagesSurviveARestart(t *testing.T) {
 	ctx := context.Background()
-	gw := newGateway(t, 0)
-	path := t.TempDir() + "/doorstep.db"
-	open := func() *sqlite.Store {
-		st, err := sqlite.Open(ctx, path)
+	discard := slog.New(slog.DiscardHandler)
+	run := func(t *testing.T, open func() store.Store, queue func(store.Store, Deliverer) (*Queue, error)) {
+		gw := newGateway(t, 0)
+		st := open()
+		if _, err := queue(st, httpDeliverer{gw.srv.URL}); err != nil { // enqueues, never started
+			t.Fatal(err)
+		}
+		var reqs []request.Request
+		for i := range 3 {
+			reqs = append(reqs, submit(t, st, fmt.Sprintf("987654330%d", i)))
+		}
+		if err := st.Close(); err != nil { // the process stops before any worker ran
+			t.Fatal(err)
+		}
+		st = open()
+		defer st.Close()
+		q, err := queue(st, httpDeliverer{gw.srv.URL})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := st.Migrate(ctx, slog.New(slog.DiscardHandler)); err != nil {
-			t.Fatal(err)
+		start(t, q)
+		for _, r := range reqs {
+			waitFor(t, st, r.ID, allIn(store.NotificationSent))
 		}
-		return st
+		if _, accepted := gw.snapshot(); len(accepted) != 6 {
+			t.Errorf("gateway accepted %d messages, want 6", len(accepted))
+		}
 	}
-	st := open()
-	if _, err := NewSQLite(ctx, st, httpDeliverer{gw.srv.URL}, slog.New(slog.DiscardHandler), fastRetries); err != nil {
-		t.Fatal(err)
-	}
-	var reqs []request.Request
-	for i := range 3 {
-		reqs = append(reqs, submit(t, st, fmt.Sprintf("987654330%d", i)))
-	}
-	if err := st.Close(); err != nil { // the process stops before any worker ran
-		t.Fatal(err)
-	}
-	st = open()
-	defer st.Close()
-	q, err := NewSQLite(ctx, st, httpDeliverer{gw.srv.URL}, slog.New(slog.DiscardHandler), fastRetries)
-	if err != nil {
-		t.Fatal(err)
-	}
-	start(t, q)
-	for _, r := range reqs {
-		waitFor(t, st, r.ID, allIn(store.NotificationSent))
-	}
-	if _, accepted := gw.snapshot(); len(accepted) != 6 {
-		t.Errorf("gateway accepted %d messages, want 6", len(accepted))
-	}
+	t.Run("sqlite", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "doorstep.db")
+		run(t, func() store.Store {
+			st, err := sqlite.Open(ctx, path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := st.Migrate(ctx, discard); err != nil {
+				t.Fatal(err)
+			}
+			return st
+		}, func(st store.Store, d Deliverer) (*Queue, error) {
+			return NewSQLite(ctx, st.(*sqlite.Store), d, discard, fastRetries)
+		})
+	})
+	t.Run("postgres", func(t *testing.T) {
+		url := testenv.PostgresURL(t)
+		run(t, func() store.Store {
+			st, err := postgres.Open(ctx, url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := st.Migrate(ctx, discard); err != nil {
+				t.Fatal(err)
+			}
+			return st
+		}, func(st store.Store, d Deliverer) (*Queue, error) {
+			return NewPostgres(ctx, st.(*postgres.Store), d, discard, fastRetries)
+		})
+	})
 }
 
 func TestPermanentFailureIsNotRetried(t *testing.T) {
@@ -351,6 +377,51 @@ func TestPermanentFailureIsNotRetried(t *testing.T) {
 			if n.Attempts != 1 || attempts[n.MessageID()] != 1 {
 				t.Errorf("%s: %d attempts recorded, %d seen by the gateway; want 1", n.MessageID(), n.Attempts, attempts[n.MessageID()])
 			}
+		}
+	})
+}
+
+// TestMailServerDownForAWhile: e-mail to an SMTP server that is down is retried, and
+// delivered once the server is back; the SMS goes out at once meanwhile.
+func TestMailServerDownForAWhile(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := ln.Addr().String()
+		ln.Close() // nothing listens there yet
+		templates, err := notify.LoadTemplates()
+		if err != nil {
+			t.Fatal(err)
+		}
+		mail, err := notify.NewSMTP("smtp://"+addr+"?tls=none", "Doorstep <no-reply@doorstep.example.in>", 2*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sender := &notify.Sender{Templates: templates, Mail: mail, PublicURL: "https://ds.example.in",
+			SMS: notify.NewOutbox(filepath.Join(t.TempDir(), "outbox.jsonl"), slog.New(slog.DiscardHandler))}
+		opts := fastRetries
+		opts.Permanent = notify.Permanent
+		opts.RetryDelay = func(int) time.Duration { return 200 * time.Millisecond }
+		st, q := b.open(t, sender, opts)
+		sender.Store = st
+		start(t, q)
+		req := submit(t, st, "9876543214")
+
+		// While the server is down: the SMS is sent, the e-mail waits for a retry.
+		waitFor(t, st, req.ID, func(notes []store.Notification) bool {
+			return len(notes) == 2 && notes[0].Status == store.NotificationSent &&
+				notes[1].Status == store.NotificationRetrying && notes[1].Attempts >= 2
+		})
+		_, mailbox := testenv.SMTPServerAt(t, addr)
+		notes := waitFor(t, st, req.ID, allIn(store.NotificationSent))
+		mails := mailbox.All()
+		if len(mails) != 1 || !strings.Contains(strings.ReplaceAll(string(mails[0].Data), "=\r\n", ""), req.Reference.String()) {
+			t.Fatalf("%d mails received: %v", len(mails), mails)
+		}
+		if notes[1].Attempts < 3 || notes[1].LastError != "" {
+			t.Errorf("e-mail notification %+v: want at least 3 attempts, the last one clean", notes[1])
 		}
 	})
 }

@@ -65,12 +65,18 @@ func (s *smtpSession) Logout() error { return nil }
 // 127.0.0.1 for one test and returns its address and what it receives.
 func SMTPServer(t testing.TB) (string, *Mailbox) {
 	t.Helper()
+	return SMTPServerAt(t, "127.0.0.1:0")
+}
+
+// SMTPServerAt is SMTPServer on a given address, for a server that comes back where it was.
+func SMTPServerAt(t testing.TB, addr string) (string, *Mailbox) {
+	t.Helper()
 	box := &Mailbox{}
 	s := smtp.NewServer(smtpBackend{box})
 	s.Domain = "localhost"
 	s.ErrorLog = log.New(io.Discard, "", 0)
 	s.ReadTimeout, s.WriteTimeout = 10*time.Second, 10*time.Second
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
