@@ -107,47 +107,50 @@ type notificationWorker struct {
 	log     *slog.Logger
 }
 
-// Work sends each notification of the job not sent yet, and records each outcome on its row,
-// where staff see it. A retry sends only what is still unsent.
+// Work sends each notification of the job not sent yet, and records the outcomes on their
+// rows, where staff see them, in one write. A retry sends only what is still unsent.
 func (w *notificationWorker) Work(ctx context.Context, job *river.Job[NotificationArgs]) error {
 	var retry []error
+	var attempts []store.Attempt
 	for _, id := range job.Args.NotificationIDs {
-		err := w.send(ctx, job, id)
+		attempt, err := w.send(ctx, job, id)
+		if attempt != nil {
+			attempts = append(attempts, *attempt)
+		}
 		if err != nil && !w.opts.Permanent(err) {
 			retry = append(retry, err)
 		}
 	}
-	if len(retry) == 0 {
-		return nil // all sent, or failed for good
+	if len(attempts) > 0 {
+		if err := w.store.RecordAttempts(ctx, attempts); err != nil {
+			return errors.Join(append(retry, err)...)
+		}
 	}
-	return errors.Join(retry...)
+	return errors.Join(retry...) // nil: all sent, or failed for good
 }
 
-// send makes one attempt at one notification.
-func (w *notificationWorker) send(ctx context.Context, job *river.Job[NotificationArgs], id int64) error {
+// send makes one attempt at one notification; the attempt is nil when there was nothing to do.
+func (w *notificationWorker) send(ctx context.Context, job *river.Job[NotificationArgs], id int64) (*store.Attempt, error) {
 	n, err := w.store.Notification(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("%w: %w", errGone, err)
+		return nil, fmt.Errorf("%w: %w", errGone, err)
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if n.Status == store.NotificationSent || n.Status == store.NotificationFailed {
-		return nil // done by an earlier attempt
+		return nil, nil // done by an earlier attempt
 	}
 	sendErr := w.deliver.Deliver(ctx, n)
 	permanent := sendErr != nil && w.opts.Permanent(sendErr)
-	attempt := store.Attempt{Number: job.Attempt, At: time.Now().UTC(),
+	attempt := &store.Attempt{NotificationID: n.ID, Number: job.Attempt, At: time.Now().UTC(),
 		Final: sendErr != nil && (permanent || job.Attempt >= job.MaxAttempts)}
 	if sendErr != nil {
 		attempt.Err = sendErr.Error()
 		w.log.WarnContext(ctx, "notification not sent", "notification", n.ID, "channel", n.Channel, "kind", n.Kind,
 			"attempt", job.Attempt, "final", attempt.Final, "err", sendErr)
 	}
-	if err := w.store.RecordAttempt(ctx, n.ID, attempt); err != nil {
-		return errors.Join(sendErr, err)
-	}
-	return sendErr
+	return attempt, sendErr
 }
 
 // errGone: the notification's row does not exist (its job outlived it); nothing to send.

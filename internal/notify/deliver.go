@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
+	"time"
 
+	"github.com/doorstep-post/doorstep/internal/request"
 	"github.com/doorstep-post/doorstep/internal/store"
 )
 
@@ -18,6 +21,29 @@ type Sender struct {
 	Mail      MailGateway
 	// PublicURL is where customers reach the portal, for tracking links.
 	PublicURL string
+
+	serviceCache atomic.Pointer[serviceCache]
+}
+
+// catalogueTTL: service names change rarely; reading them for every message was a query per
+// message on the database the submissions also use.
+const catalogueTTL = 30 * time.Second
+
+type serviceCache struct {
+	services []request.Service
+	loadedAt time.Time
+}
+
+func (s *Sender) services(ctx context.Context) ([]request.Service, error) {
+	if c := s.serviceCache.Load(); c != nil && time.Since(c.loadedAt) < catalogueTTL {
+		return c.services, nil
+	}
+	all, err := s.Store.Services(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.serviceCache.Store(&serviceCache{services: all, loadedAt: time.Now()})
+	return all, nil
 }
 
 // Deliver implements the job queue's Deliverer.
@@ -54,7 +80,7 @@ func (s *Sender) data(ctx context.Context, n store.Notification) (Data, error) {
 	if err != nil {
 		return Data{}, err
 	}
-	services, err := s.Store.Services(ctx)
+	services, err := s.services(ctx)
 	if err != nil {
 		return Data{}, err
 	}

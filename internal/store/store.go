@@ -50,8 +50,9 @@ type Store interface {
 	Notification(ctx context.Context, id int64) (Notification, error)
 	// NotificationsForRequest lists a request's notifications, oldest first.
 	NotificationsForRequest(ctx context.Context, requestID int64) ([]Notification, error)
-	// RecordAttempt notes the outcome of one attempt to send a notification.
-	RecordAttempt(ctx context.Context, id int64, a Attempt) error
+	// RecordAttempts notes the outcomes of attempts to send notifications, in one
+	// transaction; ErrNotFound if a notification does not exist (then none is recorded).
+	RecordAttempts(ctx context.Context, attempts []Attempt) error
 }
 
 // Notification statuses.
@@ -90,10 +91,11 @@ func (n Notification) MessageID() string { return fmt.Sprintf("doorstep-%d-%s", 
 
 // Attempt is the outcome of one try to send a notification.
 type Attempt struct {
-	Number int // 1 for the first try
-	At     time.Time
-	Err    string // empty: sent
-	Final  bool   // no further attempt will be made
+	NotificationID int64
+	Number         int // 1 for the first try
+	At             time.Time
+	Err            string // empty: sent
+	Final          bool   // no further attempt will be made
 }
 
 // Submission is a new request on its way into the store.

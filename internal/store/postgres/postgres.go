@@ -418,27 +418,37 @@ func (s *Store) NotificationsForRequest(ctx context.Context, requestID int64) ([
 	return out, nil
 }
 
-// RecordAttempt implements store.Store.
-func (s *Store) RecordAttempt(ctx context.Context, id int64, a store.Attempt) error {
-	status := store.NotificationSent
-	var sentAt *time.Time
-	switch {
-	case a.Err != "" && a.Final:
-		status = store.NotificationFailed
-	case a.Err != "":
-		status = store.NotificationRetrying
-	default:
-		sentAt = &a.At
-	}
-	tag, err := s.pool.Exec(ctx, `UPDATE notifications SET status = $1, attempts = $2, last_error = $3,
-		updated_at = $4, sent_at = COALESCE($5, sent_at) WHERE id = $6`, status, a.Number, a.Err, a.At, sentAt, id)
-	if err != nil {
-		return fmt.Errorf("postgres: record attempt: %w", err)
-	}
-	if tag.RowsAffected() == 0 {
-		return store.ErrNotFound
-	}
-	return nil
+// RecordAttempts implements store.Store: one pipelined transaction.
+func (s *Store) RecordAttempts(ctx context.Context, attempts []store.Attempt) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		batch := &pgx.Batch{}
+		for _, a := range attempts {
+			status := store.NotificationSent
+			var sentAt *time.Time
+			switch {
+			case a.Err != "" && a.Final:
+				status = store.NotificationFailed
+			case a.Err != "":
+				status = store.NotificationRetrying
+			default:
+				sentAt = &a.At
+			}
+			batch.Queue(`UPDATE notifications SET status = $1, attempts = $2, last_error = $3,
+				updated_at = $4, sent_at = COALESCE($5, sent_at) WHERE id = $6`, status, a.Number, a.Err, a.At, sentAt, a.NotificationID)
+		}
+		results := tx.SendBatch(ctx, batch)
+		defer results.Close()
+		for range attempts {
+			tag, err := results.Exec()
+			if err != nil {
+				return fmt.Errorf("postgres: record attempt: %w", err)
+			}
+			if tag.RowsAffected() == 0 {
+				return store.ErrNotFound
+			}
+		}
+		return results.Close()
+	})
 }
 
 // RequestByID implements store.Store.

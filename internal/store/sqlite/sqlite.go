@@ -442,22 +442,32 @@ func (s *Store) NotificationsForRequest(ctx context.Context, requestID int64) ([
 	return out, rows.Err()
 }
 
-// RecordAttempt implements store.Store.
-func (s *Store) RecordAttempt(ctx context.Context, id int64, a store.Attempt) error {
-	status, sentAt := store.NotificationSent, any(a.At.UnixMilli())
-	switch {
-	case a.Err != "" && a.Final:
-		status, sentAt = store.NotificationFailed, nil
-	case a.Err != "":
-		status, sentAt = store.NotificationRetrying, nil
-	}
-	res, err := s.writer.ExecContext(ctx, `UPDATE notifications SET status = ?, attempts = ?, last_error = ?,
-		updated_at = ?, sent_at = COALESCE(?, sent_at) WHERE id = ?`, status, a.Number, a.Err, a.At.UnixMilli(), sentAt, id)
+// RecordAttempts implements store.Store: one transaction, so one fsync for all of them.
+func (s *Store) RecordAttempts(ctx context.Context, attempts []store.Attempt) error {
+	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("sqlite: record attempt: %w", err)
+		return fmt.Errorf("sqlite: begin: %w", err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return store.ErrNotFound
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	for _, a := range attempts {
+		status, sentAt := store.NotificationSent, any(a.At.UnixMilli())
+		switch {
+		case a.Err != "" && a.Final:
+			status, sentAt = store.NotificationFailed, nil
+		case a.Err != "":
+			status, sentAt = store.NotificationRetrying, nil
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE notifications SET status = ?, attempts = ?, last_error = ?,
+			updated_at = ?, sent_at = COALESCE(?, sent_at) WHERE id = ?`, status, a.Number, a.Err, a.At.UnixMilli(), sentAt, a.NotificationID)
+		if err != nil {
+			return fmt.Errorf("sqlite: record attempt: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return store.ErrNotFound
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: commit: %w", err)
 	}
 	return nil
 }

@@ -315,12 +315,12 @@ func testRecordAttempt(t *testing.T, st store.Store) {
 		attempt store.Attempt
 		status  string
 	}{
-		{store.Attempt{Number: 1, At: base.Add(time.Second), Err: "gateway answered 503"}, store.NotificationRetrying},
-		{store.Attempt{Number: 2, At: base.Add(time.Minute), Err: "timeout"}, store.NotificationRetrying},
-		{store.Attempt{Number: 3, At: base.Add(time.Hour)}, store.NotificationSent},
+		{store.Attempt{NotificationID: id, Number: 1, At: base.Add(time.Second), Err: "gateway answered 503"}, store.NotificationRetrying},
+		{store.Attempt{NotificationID: id, Number: 2, At: base.Add(time.Minute), Err: "timeout"}, store.NotificationRetrying},
+		{store.Attempt{NotificationID: id, Number: 3, At: base.Add(time.Hour)}, store.NotificationSent},
 	}
 	for _, step := range steps {
-		if err := st.RecordAttempt(ctx, id, step.attempt); err != nil {
+		if err := st.RecordAttempts(ctx, []store.Attempt{step.attempt}); err != nil {
 			t.Fatal(err)
 		}
 		got, _ := st.Notification(ctx, id)
@@ -332,13 +332,19 @@ func testRecordAttempt(t *testing.T, st store.Store) {
 		t.Errorf("sent at %v", got.SentAt)
 	}
 	other := notes[1].ID
-	if err := st.RecordAttempt(ctx, other, store.Attempt{Number: 5, At: base, Err: "mailbox unavailable", Final: true}); err != nil {
+	if err := st.RecordAttempts(ctx, []store.Attempt{{NotificationID: other, Number: 5, At: base, Err: "mailbox unavailable", Final: true}}); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := st.Notification(ctx, other); got.Status != store.NotificationFailed || got.LastError != "mailbox unavailable" || !got.SentAt.IsZero() {
 		t.Errorf("failed notification: %+v", got)
 	}
-	if err := st.RecordAttempt(ctx, 999999, store.Attempt{Number: 1, At: base}); !errors.Is(err, store.ErrNotFound) {
+	// All or nothing: an unknown notification in the list records none.
+	before, _ := st.Notification(ctx, other)
+	err := st.RecordAttempts(ctx, []store.Attempt{{NotificationID: other, Number: 6, At: base.Add(time.Hour)}, {NotificationID: 999999, Number: 1, At: base}})
+	if !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("unknown notification: %v", err)
+	}
+	if after, _ := st.Notification(ctx, other); after.Attempts != before.Attempts || after.Status != before.Status {
+		t.Errorf("a failed RecordAttempts changed %+v to %+v", before, after)
 	}
 }
