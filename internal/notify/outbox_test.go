@@ -2,7 +2,6 @@ package notify
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -17,25 +16,8 @@ import (
 
 	"github.com/doorstep-post/doorstep/internal/config"
 	"github.com/doorstep-post/doorstep/internal/request"
+	"github.com/doorstep-post/doorstep/internal/testenv"
 )
-
-// syncBuffer is a log destination the outbox may write to from several goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 func readOutbox(t *testing.T, path string) []OutboxEntry {
 	t.Helper()
@@ -63,7 +45,7 @@ func readOutbox(t *testing.T, path string) []OutboxEntry {
 func TestOutbox(t *testing.T) {
 	tpl := loadTemplates(t)
 	path := filepath.Join(t.TempDir(), "outbox.jsonl")
-	var logs syncBuffer
+	var logs testenv.Logs
 	o := NewOutbox(path, slog.New(slog.NewTextHandler(&logs, nil)))
 	ctx := context.Background()
 
@@ -168,7 +150,7 @@ func TestNewGateways(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var logs syncBuffer
+	var logs testenv.Logs
 	sms, mail, err := NewGateways(cfg, path, slog.New(slog.NewTextHandler(&logs, nil)))
 	if err != nil {
 		t.Fatal(err)

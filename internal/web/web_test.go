@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"bytes"
 	"context"
 	"html"
 	"io"
@@ -11,7 +10,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -40,30 +38,12 @@ func goodForm(token string) url.Values {
 	}
 }
 
-// syncBuffer is a log sink safe to write from handlers and read from the test.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 type portal struct {
 	t      *testing.T
 	srv    *httptest.Server
 	st     store.Store
 	in     *intake.Intake
-	logs   *syncBuffer
+	logs   *testenv.Logs
 	client *http.Client // follows no redirects
 }
 
@@ -76,7 +56,7 @@ func newPortal(t *testing.T, st store.Store, now func() time.Time) *portal {
 	if now != nil {
 		in = in.WithClock(now)
 	}
-	logs := &syncBuffer{}
+	logs := &testenv.Logs{}
 	p, err := web.New(in, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	if err != nil {
 		t.Fatal(err)
