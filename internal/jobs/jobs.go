@@ -224,12 +224,9 @@ func migrate[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], log *
 	if err != nil {
 		return fmt.Errorf("jobs: %w", err)
 	}
-	res, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil)
-	if err != nil {
+	// River logs each migration it applies.
+	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
 		return fmt.Errorf("jobs: migrate River's tables: %w", err)
-	}
-	for _, v := range res.Versions {
-		log.Info("applied job queue migration", "version", v.Version)
 	}
 	return nil
 }
