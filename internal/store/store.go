@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/doorstep-post/doorstep/internal/otp"
 	"github.com/doorstep-post/doorstep/internal/request"
 )
 
@@ -50,9 +51,25 @@ type Store interface {
 	Notification(ctx context.Context, id int64) (Notification, error)
 	// NotificationsForRequest lists a request's notifications, oldest first.
 	NotificationsForRequest(ctx context.Context, requestID int64) ([]Notification, error)
+	// CreateOTP saves a one-time code for a mobile, unless otp.MaxPerHour codes were made for
+	// it in the hour before CreatedAt (otp.ErrRateLimited).
+	CreateOTP(ctx context.Context, code NewOTP) error
+	// UseOTP checks code against the mobile's newest unexpired, unused code and, if it
+	// matches, uses it up. Errors: otp.ErrNoCode, otp.ErrWrongCode (a try is counted),
+	// otp.ErrLocked (otp.MaxAttempts tries made).
+	UseOTP(ctx context.Context, mobile, code string, now time.Time) error
+
 	// RecordAttempts notes the outcomes of attempts to send notifications, in one
 	// transaction; ErrNotFound if a notification does not exist (then none is recorded).
 	RecordAttempts(ctx context.Context, attempts []Attempt) error
+}
+
+// NewOTP is a one-time code on its way into the store.
+type NewOTP struct {
+	Mobile    string
+	Code      otp.Hashed
+	CreatedAt time.Time
+	ExpiresAt time.Time
 }
 
 // Notification statuses.

@@ -18,6 +18,7 @@ import (
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 
+	"github.com/doorstep-post/doorstep/internal/otp"
 	"github.com/doorstep-post/doorstep/internal/request"
 	"github.com/doorstep-post/doorstep/internal/store"
 )
@@ -454,4 +455,64 @@ func (s *Store) RecordAttempts(ctx context.Context, attempts []store.Attempt) er
 // RequestByID implements store.Store.
 func (s *Store) RequestByID(ctx context.Context, id int64) (request.Request, error) {
 	return requestByID(ctx, s.pool, id)
+}
+
+// CreateOTP implements store.Store. The mobile's advisory lock makes the count and the
+// insert one step across instances.
+func (s *Store) CreateOTP(ctx context.Context, code store.NewOTP) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('otp:' || $1, 0))`, code.Mobile); err != nil {
+			return fmt.Errorf("postgres: lock mobile: %w", err)
+		}
+		var recent int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM otp_codes WHERE mobile = $1 AND created_at > $2`,
+			code.Mobile, code.CreatedAt.Add(-time.Hour)).Scan(&recent); err != nil {
+			return fmt.Errorf("postgres: count codes: %w", err)
+		}
+		if recent >= otp.MaxPerHour {
+			return otp.ErrRateLimited
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO otp_codes (mobile, salt, hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
+			code.Mobile, code.Code.Salt, code.Code.Hash, code.CreatedAt, code.ExpiresAt); err != nil {
+			return fmt.Errorf("postgres: insert code: %w", err)
+		}
+		return nil
+	})
+}
+
+// UseOTP implements store.Store.
+func (s *Store) UseOTP(ctx context.Context, mobile, code string, now time.Time) error {
+	var result error
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var id int64
+		var stored otp.Hashed
+		var attempts int
+		err := tx.QueryRow(ctx, `SELECT id, salt, hash, attempts FROM otp_codes
+			WHERE mobile = $1 AND used_at IS NULL AND expires_at > $2 ORDER BY created_at DESC, id DESC LIMIT 1
+			FOR UPDATE`, mobile, now).Scan(&id, &stored.Salt, &stored.Hash, &attempts)
+		if errors.Is(err, pgx.ErrNoRows) {
+			result = otp.ErrNoCode
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("postgres: find code: %w", err)
+		}
+		result = otp.Verdict(stored, code, attempts)
+		switch {
+		case errors.Is(result, otp.ErrLocked) && attempts >= otp.MaxAttempts:
+			return nil // nothing to record
+		case result == nil:
+			_, err = tx.Exec(ctx, `UPDATE otp_codes SET used_at = $1 WHERE id = $2`, now, id)
+		default:
+			_, err = tx.Exec(ctx, `UPDATE otp_codes SET attempts = attempts + 1 WHERE id = $1`, id)
+		}
+		if err != nil {
+			return fmt.Errorf("postgres: record try: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return result
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/pressly/goose/v3"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
+	"github.com/doorstep-post/doorstep/internal/otp"
 	"github.com/doorstep-post/doorstep/internal/request"
 	"github.com/doorstep-post/doorstep/internal/store"
 )
@@ -539,4 +540,66 @@ func notFound(err error, what string) error {
 		return store.ErrNotFound
 	}
 	return fmt.Errorf("sqlite: %s: %w", what, err)
+}
+
+// CreateOTP implements store.Store.
+func (s *Store) CreateOTP(ctx context.Context, code store.NewOTP) error {
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: begin: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	var recent int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM otp_codes WHERE mobile = ? AND created_at > ?`,
+		code.Mobile, code.CreatedAt.Add(-time.Hour).UnixMilli()).Scan(&recent); err != nil {
+		return fmt.Errorf("sqlite: count codes: %w", err)
+	}
+	if recent >= otp.MaxPerHour {
+		return otp.ErrRateLimited
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO otp_codes (mobile, salt, hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
+		code.Mobile, code.Code.Salt, code.Code.Hash, code.CreatedAt.UnixMilli(), code.ExpiresAt.UnixMilli()); err != nil {
+		return fmt.Errorf("sqlite: insert code: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: commit: %w", err)
+	}
+	return nil
+}
+
+// UseOTP implements store.Store.
+func (s *Store) UseOTP(ctx context.Context, mobile, code string, now time.Time) error {
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: begin: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	var id int64
+	var stored otp.Hashed
+	var attempts int
+	err = tx.QueryRowContext(ctx, `SELECT id, salt, hash, attempts FROM otp_codes
+		WHERE mobile = ? AND used_at IS NULL AND expires_at > ? ORDER BY created_at DESC, id DESC LIMIT 1`,
+		mobile, now.UnixMilli()).Scan(&id, &stored.Salt, &stored.Hash, &attempts)
+	if errors.Is(err, sql.ErrNoRows) {
+		return otp.ErrNoCode
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: find code: %w", err)
+	}
+	result := otp.Verdict(stored, code, attempts)
+	if errors.Is(result, otp.ErrLocked) && attempts >= otp.MaxAttempts {
+		return result // nothing to record
+	}
+	if result == nil {
+		_, err = tx.ExecContext(ctx, `UPDATE otp_codes SET used_at = ? WHERE id = ?`, now.UnixMilli(), id)
+	} else {
+		_, err = tx.ExecContext(ctx, `UPDATE otp_codes SET attempts = attempts + 1 WHERE id = ?`, id)
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: record try: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: commit: %w", err)
+	}
+	return result
 }

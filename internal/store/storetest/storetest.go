@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/doorstep-post/doorstep/internal/otp"
 	"github.com/doorstep-post/doorstep/internal/request"
 	"github.com/doorstep-post/doorstep/internal/store"
 )
@@ -34,6 +35,10 @@ func Run(t *testing.T, open Opener) {
 		{"NotFound", testNotFound},
 		{"NotificationsSavedWithNewRequestsOnly", testNotificationsSavedWithNewRequestsOnly},
 		{"RecordAttempt", testRecordAttempt},
+		{"OTPUseOnce", testOTPUseOnce},
+		{"OTPExpiry", testOTPExpiry},
+		{"OTPAttemptLimit", testOTPAttemptLimit},
+		{"OTPRateLimit", testOTPRateLimit},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -346,5 +351,92 @@ func testRecordAttempt(t *testing.T, st store.Store) {
 	}
 	if after, _ := st.Notification(ctx, other); after.Attempts != before.Attempts || after.Status != before.Status {
 		t.Errorf("a failed RecordAttempts changed %+v to %+v", before, after)
+	}
+}
+
+func newOTP(t *testing.T, st store.Store, mobile string, at time.Time) string {
+	t.Helper()
+	code := otp.NewCode()
+	if err := st.CreateOTP(context.Background(), store.NewOTP{Mobile: mobile, Code: otp.Hash(code), CreatedAt: at, ExpiresAt: at.Add(otp.TTL)}); err != nil {
+		t.Fatal(err)
+	}
+	return code
+}
+
+func wrong(code string) string {
+	if code == "000000" {
+		return "000001"
+	}
+	return "000000"
+}
+
+func testOTPUseOnce(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	code := newOTP(t, st, "9700000001", base)
+	if err := st.UseOTP(ctx, "9700000002", code, base.Add(time.Minute)); !errors.Is(err, otp.ErrNoCode) {
+		t.Errorf("another mobile: %v", err)
+	}
+	if err := st.UseOTP(ctx, "9700000001", wrong(code), base.Add(time.Minute)); !errors.Is(err, otp.ErrWrongCode) {
+		t.Errorf("wrong code: %v", err)
+	}
+	if err := st.UseOTP(ctx, "9700000001", code, base.Add(time.Minute)); err != nil {
+		t.Errorf("right code: %v", err)
+	}
+	if err := st.UseOTP(ctx, "9700000001", code, base.Add(2*time.Minute)); !errors.Is(err, otp.ErrNoCode) {
+		t.Errorf("a used code again: %v", err)
+	}
+	// The newest code counts; an older one no longer does.
+	older := newOTP(t, st, "9700000003", base)
+	newer := newOTP(t, st, "9700000003", base.Add(time.Minute))
+	if older != newer {
+		if err := st.UseOTP(ctx, "9700000003", older, base.Add(2*time.Minute)); !errors.Is(err, otp.ErrWrongCode) {
+			t.Errorf("older code: %v", err)
+		}
+	}
+	if err := st.UseOTP(ctx, "9700000003", newer, base.Add(2*time.Minute)); err != nil {
+		t.Errorf("newer code: %v", err)
+	}
+}
+
+func testOTPExpiry(t *testing.T, st store.Store) {
+	code := newOTP(t, st, "9700000010", base)
+	if err := st.UseOTP(context.Background(), "9700000010", code, base.Add(otp.TTL+time.Second)); !errors.Is(err, otp.ErrNoCode) {
+		t.Errorf("after 10 minutes: %v", err)
+	}
+}
+
+func testOTPAttemptLimit(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	code := newOTP(t, st, "9700000020", base)
+	for i := 1; i <= otp.MaxAttempts; i++ {
+		err := st.UseOTP(ctx, "9700000020", wrong(code), base.Add(time.Minute))
+		want := otp.ErrWrongCode
+		if i == otp.MaxAttempts {
+			want = otp.ErrLocked
+		}
+		if !errors.Is(err, want) {
+			t.Fatalf("try %d: %v, want %v", i, err, want)
+		}
+	}
+	if err := st.UseOTP(ctx, "9700000020", code, base.Add(time.Minute)); !errors.Is(err, otp.ErrLocked) {
+		t.Errorf("the right code after %d wrong tries: %v", otp.MaxAttempts, err)
+	}
+}
+
+func testOTPRateLimit(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	for i := range otp.MaxPerHour {
+		newOTP(t, st, "9700000030", base.Add(time.Duration(i)*time.Minute))
+	}
+	fourth := store.NewOTP{Mobile: "9700000030", Code: otp.Hash("123456"), CreatedAt: base.Add(30 * time.Minute), ExpiresAt: base.Add(40 * time.Minute)}
+	if err := st.CreateOTP(ctx, fourth); !errors.Is(err, otp.ErrRateLimited) {
+		t.Errorf("fourth code within the hour: %v", err)
+	}
+	fourth.CreatedAt, fourth.ExpiresAt = base.Add(61*time.Minute), base.Add(71*time.Minute)
+	if err := st.CreateOTP(ctx, fourth); err != nil {
+		t.Errorf("a code after the hour: %v", err)
+	}
+	if err := st.CreateOTP(ctx, store.NewOTP{Mobile: "9700000031", Code: otp.Hash("123456"), CreatedAt: base.Add(30 * time.Minute), ExpiresAt: base.Add(40 * time.Minute)}); err != nil {
+		t.Errorf("another mobile: %v", err)
 	}
 }
