@@ -16,6 +16,7 @@ import (
 
 	"github.com/doorstep-post/doorstep/internal/intake"
 	"github.com/doorstep-post/doorstep/internal/notify"
+	"github.com/doorstep-post/doorstep/internal/otp"
 	"github.com/doorstep-post/doorstep/internal/request"
 	"github.com/doorstep-post/doorstep/internal/store"
 	"github.com/doorstep-post/doorstep/internal/store/postgres"
@@ -422,6 +423,50 @@ func TestMailServerDownForAWhile(t *testing.T) {
 		}
 		if notes[1].Attempts < 3 || notes[1].LastError != "" {
 			t.Errorf("e-mail notification %+v: want at least 3 attempts, the last one clean", notes[1])
+		}
+	})
+}
+
+// TestOneTimeCodeSentThenForgotten: the code's SMS is queued with the code itself, and the
+// clear code is erased from the notification once sent.
+func TestOneTimeCodeSentThenForgotten(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		gw := newGateway(t, 1)
+		st, q := b.open(t, httpDeliverer{gw.srv.URL}, fastRetries)
+		start(t, q)
+		code := otp.NewCode()
+		now := time.Now().UTC().Truncate(time.Millisecond)
+		err := st.CreateOTP(context.Background(), store.NewOTP{Mobile: "9876543215", Code: otp.Hash(code), CreatedAt: now,
+			ExpiresAt: now.Add(otp.TTL), Notification: &store.NewNotification{Channel: "sms", Kind: "otp",
+				Recipient: "9876543215", Language: request.English, Secret: code}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			_, accepted := gw.snapshot()
+			if len(accepted) == 1 {
+				for id, got := range accepted {
+					var n int64
+					if _, err := fmt.Sscanf(id, "doorstep-%d-sms", &n); err != nil {
+						t.Fatal(err)
+					}
+					note, err := st.Notification(context.Background(), n)
+					if err != nil || got[0] != "9876543215 otp" {
+						t.Fatalf("%v %v", got, err)
+					}
+					if note.Status == store.NotificationSent { // recorded after the gateway accepted it
+						if note.Secret != "" || note.Attempts != 2 {
+							t.Errorf("after sending: %+v", note)
+						}
+						return
+					}
+				}
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the code's SMS was not sent")
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
 	})
 }

@@ -73,6 +73,12 @@ func (s *Sender) Deliver(ctx context.Context, n store.Notification) error {
 
 // data gathers what the message says from the request as it is now.
 func (s *Sender) data(ctx context.Context, n store.Notification) (Data, error) {
+	if Kind(n.Kind) == KindOTP {
+		if n.Secret == "" {
+			return Data{}, fmt.Errorf("%w: notification %d has no code", ErrPermanent, n.ID)
+		}
+		return Data{Code: n.Secret, At: n.CreatedAt}, nil
+	}
 	if n.RequestID == 0 {
 		return Data{}, fmt.Errorf("%w: notification %d has no request", ErrPermanent, n.ID)
 	}

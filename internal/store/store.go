@@ -70,6 +70,8 @@ type NewOTP struct {
 	Code      otp.Hashed
 	CreatedAt time.Time
 	ExpiresAt time.Time
+	// Notification carries the code to the mobile, queued in the same transaction.
+	Notification *NewNotification
 }
 
 // Notification statuses.
@@ -87,6 +89,9 @@ type NewNotification struct {
 	Kind      string // which message: "submitted", "completed"...
 	Recipient string // the mobile (10 digits) or the e-mail address
 	Language  request.Language
+	// Secret is what the message must carry that the database keeps only until the message
+	// is sent or given up (a one-time code).
+	Secret string
 }
 
 // Notification is a message to a customer and where its delivery stands.

@@ -260,10 +260,11 @@ func (s *Store) submitOnce(ctx context.Context, sub store.Submission) (res store
 	if err != nil {
 		return store.SubmitResult{}, false, err
 	}
-	var channels, kinds, recipients, languages []string
+	var channels, kinds, recipients, languages, secrets []string
 	for _, n := range sub.Notifications {
 		channels, kinds = append(channels, n.Channel), append(kinds, n.Kind)
 		recipients, languages = append(recipients, n.Recipient), append(languages, string(n.Language))
+		secrets = append(secrets, n.Secret)
 	}
 	r.Reference = sub.NewReference()
 	var requestID *int64
@@ -279,16 +280,17 @@ func (s *Store) submitOnce(ctx context.Context, sub store.Submission) (res store
 			INSERT INTO idempotency_keys (key, fingerprint, request_id, duplicate, created_at)
 			SELECT $19, $20, id, FALSE, created_at FROM inserted WHERE $19 <> ''
 		), notes AS (
-			INSERT INTO notifications (request_id, channel, kind, recipient, language, status, created_at, updated_at)
-			SELECT inserted.id, n.channel, n.kind, n.recipient, n.language, 'queued', inserted.created_at, inserted.created_at
-			FROM inserted, unnest($21::text[], $22::text[], $23::text[], $24::text[]) WITH ORDINALITY AS n(channel, kind, recipient, language, position)
+			INSERT INTO notifications (request_id, channel, kind, recipient, language, secret, status, created_at, updated_at)
+			SELECT inserted.id, n.channel, n.kind, n.recipient, n.language, n.secret, 'queued', inserted.created_at, inserted.created_at
+			FROM inserted, unnest($21::text[], $22::text[], $23::text[], $24::text[], $25::text[])
+				WITH ORDINALITY AS n(channel, kind, recipient, language, secret, position)
 			ORDER BY n.position
 			RETURNING id
 		)
 		SELECT (SELECT id FROM inserted), COALESCE((SELECT array_agg(id ORDER BY id) FROM notes), '{}')`,
 		r.Reference, r.ServiceCode, r.Name, r.Address, r.Pincode, r.Email, r.Mobile, r.Details, r.Language,
 		r.Division, r.Region, r.Circle, r.District, r.State, r.Status, history, r.CreatedAt, r.UpdatedAt,
-		sub.IdempotencyKey, sub.Fingerprint, channels, kinds, recipients, languages,
+		sub.IdempotencyKey, sub.Fingerprint, channels, kinds, recipients, languages, secrets,
 	).Scan(&requestID, &notificationIDs)
 	switch {
 	case err != nil:
@@ -380,13 +382,13 @@ func notFound(err error, what string) error {
 	return fmt.Errorf("postgres: %s: %w", what, err)
 }
 
-const notificationColumns = `id, COALESCE(request_id, 0), channel, kind, recipient, language, status, attempts, last_error,
-	created_at, updated_at, sent_at`
+const notificationColumns = `id, COALESCE(request_id, 0), channel, kind, recipient, language, secret, status, attempts,
+	last_error, created_at, updated_at, sent_at`
 
 func scanNotification(row pgx.Row) (store.Notification, error) {
 	var n store.Notification
 	var sent *time.Time
-	if err := row.Scan(&n.ID, &n.RequestID, &n.Channel, &n.Kind, &n.Recipient, &n.Language, &n.Status, &n.Attempts,
+	if err := row.Scan(&n.ID, &n.RequestID, &n.Channel, &n.Kind, &n.Recipient, &n.Language, &n.Secret, &n.Status, &n.Attempts,
 		&n.LastError, &n.CreatedAt, &n.UpdatedAt, &sent); err != nil {
 		return store.Notification{}, err
 	}
@@ -435,7 +437,8 @@ func (s *Store) RecordAttempts(ctx context.Context, attempts []store.Attempt) er
 				sentAt = &a.At
 			}
 			batch.Queue(`UPDATE notifications SET status = $1, attempts = $2, last_error = $3,
-				updated_at = $4, sent_at = COALESCE($5, sent_at) WHERE id = $6`, status, a.Number, a.Err, a.At, sentAt, a.NotificationID)
+				updated_at = $4, sent_at = COALESCE($5, sent_at), secret = CASE WHEN $7 THEN secret ELSE '' END WHERE id = $6`,
+				status, a.Number, a.Err, a.At, sentAt, a.NotificationID, status == store.NotificationRetrying)
 		}
 		results := tx.SendBatch(ctx, batch)
 		defer results.Close()
@@ -475,6 +478,19 @@ func (s *Store) CreateOTP(ctx context.Context, code store.NewOTP) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO otp_codes (mobile, salt, hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
 			code.Mobile, code.Code.Salt, code.Code.Hash, code.CreatedAt, code.ExpiresAt); err != nil {
 			return fmt.Errorf("postgres: insert code: %w", err)
+		}
+		if n := code.Notification; n != nil {
+			var id int64
+			if err := tx.QueryRow(ctx, `INSERT INTO notifications (channel, kind, recipient, language, secret, status,
+				created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'queued', $6, $6) RETURNING id`,
+				n.Channel, n.Kind, n.Recipient, n.Language, n.Secret, code.CreatedAt).Scan(&id); err != nil {
+				return fmt.Errorf("postgres: insert notification: %w", err)
+			}
+			if s.enqueue != nil {
+				if err := s.enqueue(ctx, tx, []int64{id}); err != nil {
+					return fmt.Errorf("postgres: queue notification: %w", err)
+				}
+			}
 		}
 		return nil
 	})

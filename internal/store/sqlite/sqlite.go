@@ -251,11 +251,8 @@ func (s *Store) SetServiceActive(ctx context.Context, code string, active bool) 
 
 // Submit implements store.Store.
 func (s *Store) Submit(ctx context.Context, sub store.Submission) (store.SubmitResult, error) {
-	writer := session{store: s, db: s.writer}
-	for _, query := range submitStatements {
-		if _, err := writer.statement(ctx, query); err != nil {
-			return store.SubmitResult{}, fmt.Errorf("sqlite: prepare: %w", err)
-		}
+	if err := s.prepareWriter(ctx); err != nil {
+		return store.SubmitResult{}, err
 	}
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
@@ -375,8 +372,8 @@ const (
 var submitStatements = []string{queryIdempotencyKey, queryOpenDuplicate, queryInsertRequest,
 	queryInsertIdempotencyKey, queryRequestByID, queryInsertNotification}
 
-const queryInsertNotification = `INSERT INTO notifications (request_id, channel, kind, recipient, language, status,
-		created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?) RETURNING id`
+const queryInsertNotification = `INSERT INTO notifications (request_id, channel, kind, recipient, language, secret,
+		status, created_at, updated_at) VALUES (NULLIF(?, 0), ?, ?, ?, ?, ?, 'queued', ?, ?) RETURNING id`
 
 // insertNotifications saves the notifications of a change and queues their jobs, in tx.
 func (s *Store) insertNotifications(ctx context.Context, tx session, sqlTx *sql.Tx, requestID int64, at time.Time, notes []store.NewNotification) error {
@@ -386,7 +383,7 @@ func (s *Store) insertNotifications(ctx context.Context, tx session, sqlTx *sql.
 	ids := make([]int64, len(notes))
 	for i, n := range notes {
 		if err := tx.queryRow(ctx, queryInsertNotification, requestID, n.Channel, n.Kind, n.Recipient, n.Language,
-			at.UnixMilli(), at.UnixMilli()).Scan(&ids[i]); err != nil {
+			n.Secret, at.UnixMilli(), at.UnixMilli()).Scan(&ids[i]); err != nil {
 			return fmt.Errorf("sqlite: insert notification: %w", err)
 		}
 	}
@@ -399,13 +396,13 @@ func (s *Store) insertNotifications(ctx context.Context, tx session, sqlTx *sql.
 	return nil
 }
 
-const notificationColumns = `id, COALESCE(request_id, 0), channel, kind, recipient, language, status, attempts, last_error,
-	created_at, updated_at, COALESCE(sent_at, 0)`
+const notificationColumns = `id, COALESCE(request_id, 0), channel, kind, recipient, language, secret, status, attempts,
+	last_error, created_at, updated_at, COALESCE(sent_at, 0)`
 
 func scanNotification(row scanner) (store.Notification, error) {
 	var n store.Notification
 	var created, updated, sent int64
-	if err := row.Scan(&n.ID, &n.RequestID, &n.Channel, &n.Kind, &n.Recipient, &n.Language, &n.Status, &n.Attempts,
+	if err := row.Scan(&n.ID, &n.RequestID, &n.Channel, &n.Kind, &n.Recipient, &n.Language, &n.Secret, &n.Status, &n.Attempts,
 		&n.LastError, &created, &updated, &sent); err != nil {
 		return store.Notification{}, err
 	}
@@ -459,7 +456,8 @@ func (s *Store) RecordAttempts(ctx context.Context, attempts []store.Attempt) er
 			status, sentAt = store.NotificationRetrying, nil
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE notifications SET status = ?, attempts = ?, last_error = ?,
-			updated_at = ?, sent_at = COALESCE(?, sent_at) WHERE id = ?`, status, a.Number, a.Err, a.At.UnixMilli(), sentAt, a.NotificationID)
+			updated_at = ?, sent_at = COALESCE(?, sent_at), secret = CASE WHEN ? THEN secret ELSE '' END WHERE id = ?`,
+			status, a.Number, a.Err, a.At.UnixMilli(), sentAt, status == store.NotificationRetrying, a.NotificationID)
 		if err != nil {
 			return fmt.Errorf("sqlite: record attempt: %w", err)
 		}
@@ -542,8 +540,23 @@ func notFound(err error, what string) error {
 	return fmt.Errorf("sqlite: %s: %w", what, err)
 }
 
+// prepareWriter prepares the statements that transactions on the writer use: preparing
+// inside a transaction would wait for the connection the transaction holds.
+func (s *Store) prepareWriter(ctx context.Context) error {
+	writer := session{store: s, db: s.writer}
+	for _, query := range submitStatements {
+		if _, err := writer.statement(ctx, query); err != nil {
+			return fmt.Errorf("sqlite: prepare: %w", err)
+		}
+	}
+	return nil
+}
+
 // CreateOTP implements store.Store.
 func (s *Store) CreateOTP(ctx context.Context, code store.NewOTP) error {
+	if err := s.prepareWriter(ctx); err != nil {
+		return err
+	}
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: begin: %w", err)
@@ -560,6 +573,11 @@ func (s *Store) CreateOTP(ctx context.Context, code store.NewOTP) error {
 	if _, err := tx.ExecContext(ctx, `INSERT INTO otp_codes (mobile, salt, hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
 		code.Mobile, code.Code.Salt, code.Code.Hash, code.CreatedAt.UnixMilli(), code.ExpiresAt.UnixMilli()); err != nil {
 		return fmt.Errorf("sqlite: insert code: %w", err)
+	}
+	if code.Notification != nil {
+		if err := s.insertNotifications(ctx, s.inTx(tx), tx, 0, code.CreatedAt, []store.NewNotification{*code.Notification}); err != nil {
+			return err
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlite: commit: %w", err)
