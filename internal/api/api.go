@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/doorstep-post/doorstep/internal/intake"
+	"github.com/doorstep-post/doorstep/internal/otp"
 	"github.com/doorstep-post/doorstep/internal/postal"
 	"github.com/doorstep-post/doorstep/internal/request"
 	"github.com/doorstep-post/doorstep/internal/store"
@@ -50,6 +51,7 @@ func (a *API) routes() {
 	a.mux.HandleFunc("GET /api/v1/openapi.json", a.openAPI)
 	a.mux.HandleFunc("GET /api/v1/services", a.listServices)
 	a.mux.HandleFunc("GET /api/v1/pincodes/{pincode}", a.getPincode)
+	a.mux.HandleFunc("POST /api/v1/otp", a.requestOTP)
 	a.mux.HandleFunc("POST /api/v1/requests", a.createRequest)
 	a.mux.HandleFunc("GET /api/v1/requests", a.listRequestsByMobile)
 	a.mux.HandleFunc("GET /api/v1/requests/{reference}", a.getRequest)
@@ -157,6 +159,7 @@ type createRequestJSON struct {
 	Service  string `json:"service"`
 	Details  string `json:"details"`
 	Language string `json:"language"`
+	OTP      string `json:"otp"`
 }
 
 type createdJSON struct {
@@ -176,7 +179,7 @@ func (a *API) createRequest(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := a.intake.Submit(r.Context(), request.Submission{
 		Name: body.Name, Address: body.Address, Pincode: body.Pincode, Email: body.Email,
-		Mobile: body.Mobile, Service: body.Service, Details: body.Details, Language: body.Language,
+		Mobile: body.Mobile, Service: body.Service, Details: body.Details, Language: body.Language, OTP: body.OTP,
 	}, r.Header.Get("Idempotency-Key"))
 	var invalid *request.ValidationError
 	switch {
@@ -204,6 +207,41 @@ func (a *API) createRequest(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, status, createdJSON{Reference: req.Reference.String(), Status: string(req.Status),
 		Division: req.Division, Region: optional(req.Region), Circle: req.Circle,
 		CreatedAt: req.CreatedAt, Duplicate: res.Duplicate})
+}
+
+type otpRequestJSON struct {
+	Mobile   string `json:"mobile"`
+	Language string `json:"language"`
+}
+
+type otpSentJSON struct {
+	MobileMasked string    `json:"mobile_masked"`
+	ExpiresAt    time.Time `json:"expires_at"`
+}
+
+// requestOTP sends a one-time code by SMS; the request that follows carries it as "otp".
+func (a *API) requestOTP(w http.ResponseWriter, r *http.Request) {
+	var body otpRequestJSON
+	if !decodeJSON(w, r, &body) {
+		return
+	}
+	expires, err := a.intake.RequestOTP(r.Context(), body.Mobile, body.Language)
+	var bad *intake.MobileError
+	switch {
+	case errors.As(err, &bad):
+		writeProblem(w, Problem{Status: http.StatusUnprocessableEntity, Code: CodeValidation,
+			Detail: "Some fields need correcting; see errors.", Errors: map[string]string{"mobile": bad.Message}})
+		return
+	case errors.Is(err, otp.ErrRateLimited):
+		w.Header().Set("Retry-After", "3600")
+		writeProblem(w, Problem{Status: http.StatusTooManyRequests, Code: CodeRateLimited, Detail: "We have sent 3 codes to this mobile in the last hour; please wait before asking again."})
+		return
+	case err != nil:
+		a.internalError(w, r, err)
+		return
+	}
+	mobile, _ := request.NormalizeMobile(body.Mobile)
+	writeJSON(w, http.StatusAccepted, otpSentJSON{MobileMasked: request.MaskMobile(mobile), ExpiresAt: expires})
 }
 
 // decodeJSON reads exactly one JSON object of known fields from a body of at most

@@ -36,7 +36,11 @@ type testAPI struct {
 
 func newTestAPI(t *testing.T, st store.Store) *testAPI {
 	t.Helper()
-	in := intake.New(st, testenv.Directory(t))
+	return newTestAPIWith(t, intake.New(st, testenv.Directory(t)))
+}
+
+func newTestAPIWith(t *testing.T, in *intake.Intake) *testAPI {
+	t.Helper()
 	srv := httptest.NewServer(New(in, slog.New(slog.DiscardHandler)))
 	t.Cleanup(srv.Close)
 	spec := sharedSpec(t)
@@ -508,11 +512,66 @@ func TestOpenAPIDocumentServed(t *testing.T) {
 	})
 }
 
+func TestOneTimeCodes(t *testing.T) {
+	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
+		code := "482913"
+		a := newTestAPIWith(t, intake.New(st, testenv.Directory(t)).WithOTPRequired(true).WithCodes(func() string { return code }))
+
+		r := a.do(http.MethodPost, "/api/v1/otp", `{"mobile":"12345"}`, nil)
+		if p := r.problem(t); r.status != http.StatusUnprocessableEntity || p.Errors["mobile"] == "" {
+			t.Errorf("bad mobile: %d %+v", r.status, p)
+		}
+		r = a.do(http.MethodPost, "/api/v1/otp", `{"mobile":"+91 98765 43210","language":"hi"}`, nil)
+		var sent otpSentJSON
+		r.decode(t, &sent)
+		if r.status != http.StatusAccepted || sent.MobileMasked != "******3210" || sent.ExpiresAt.IsZero() {
+			t.Fatalf("send code: %d %s", r.status, r.body)
+		}
+
+		for _, tt := range []struct{ otp, want string }{
+			{"", "Please enter the 6-digit code"},
+			{"48291", "6 digits"},
+			{"000000", "not right"},
+		} {
+			r = a.do(http.MethodPost, "/api/v1/requests", submissionJSON(map[string]any{"otp": tt.otp}), nil)
+			if p := r.problem(t); r.status != http.StatusUnprocessableEntity || !strings.Contains(p.Errors["otp"], tt.want) {
+				t.Errorf("otp %q: %d %+v", tt.otp, r.status, p.Errors)
+			}
+		}
+		key := map[string]string{"Idempotency-Key": "with-a-code"}
+		r = a.do(http.MethodPost, "/api/v1/requests", submissionJSON(map[string]any{"otp": "482 913"}), key)
+		var created createdJSON
+		r.decode(t, &created)
+		if r.status != http.StatusCreated {
+			t.Fatalf("right code: %d %s", r.status, r.body)
+		}
+		// A retry of the same POST needs no new code; a new request does.
+		r = a.do(http.MethodPost, "/api/v1/requests", submissionJSON(map[string]any{"otp": "482913"}), key)
+		var replay createdJSON
+		r.decode(t, &replay)
+		if r.status != http.StatusCreated || replay.Reference != created.Reference {
+			t.Errorf("retry: %d %s", r.status, r.body)
+		}
+		r = a.do(http.MethodPost, "/api/v1/requests", submissionJSON(map[string]any{"otp": "482913", "service": "pli_premium"}), nil)
+		if p := r.problem(t); r.status != http.StatusUnprocessableEntity || !strings.Contains(p.Errors["otp"], "no valid code") {
+			t.Errorf("a used code for a new request: %d %+v", r.status, p.Errors)
+		}
+
+		// Three codes an hour per mobile.
+		a.do(http.MethodPost, "/api/v1/otp", `{"mobile":"9876543210"}`, nil)
+		a.do(http.MethodPost, "/api/v1/otp", `{"mobile":"9876543210"}`, nil)
+		r = a.do(http.MethodPost, "/api/v1/otp", `{"mobile":"9876543210"}`, nil)
+		if p := r.problem(t); r.status != http.StatusTooManyRequests || p.Code != CodeRateLimited || r.header.Get("Retry-After") == "" {
+			t.Errorf("fourth code: %d %+v", r.status, p)
+		}
+	})
+}
+
 // TestZZEveryOperationExercised runs last (tests run in source order) and checks that the
 // tests above checked a real response of every documented API operation.
 func TestZZEveryOperationExercised(t *testing.T) {
 	s := sharedSpec(t)
-	for _, op := range []string{"listServices", "getPincode", "createRequest", "listRequestsByMobile", "getRequest", "getOpenAPI"} {
+	for _, op := range []string{"listServices", "getPincode", "createRequest", "listRequestsByMobile", "getRequest", "getOpenAPI", "requestOTP"} {
 		if len(s.seen[op]) == 0 {
 			t.Errorf("no response of %s was checked against openapi.json", op)
 		}

@@ -29,6 +29,7 @@ const (
 	CodeIdempotencyKey       = "invalid_idempotency_key"
 	CodeIdempotencyKeyReused = "idempotency_key_reused"
 	CodeInternal             = "internal_error"
+	CodeRateLimited          = "rate_limited"
 )
 
 func writeProblem(w http.ResponseWriter, p Problem) {

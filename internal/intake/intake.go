@@ -8,9 +8,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"time"
 
+	"github.com/doorstep-post/doorstep/internal/otp"
 	"github.com/doorstep-post/doorstep/internal/postal"
 	"github.com/doorstep-post/doorstep/internal/request"
 	"github.com/doorstep-post/doorstep/internal/store"
@@ -34,6 +36,8 @@ type Intake struct {
 	now          func() time.Time
 	newReference func() request.Reference
 	catalogue    *atomic.Pointer[catalogue]
+	requireOTP   bool
+	newCode      func() string
 }
 
 // catalogue is a snapshot of the service catalogue; never modified once stored.
@@ -45,7 +49,7 @@ type catalogue struct {
 // New returns an Intake over st and dir, on the wall clock.
 func New(st store.Store, dir *postal.Directory) *Intake {
 	return &Intake{store: st, directory: dir, now: time.Now, newReference: request.NewReference,
-		catalogue: new(atomic.Pointer[catalogue])}
+		catalogue: new(atomic.Pointer[catalogue]), newCode: otp.NewCode}
 }
 
 // WithClock returns a copy that reads the time from now; tests use it.
@@ -53,6 +57,64 @@ func (in *Intake) WithClock(now func() time.Time) *Intake {
 	c := *in
 	c.now = now
 	return &c
+}
+
+// WithOTPRequired returns a copy that accepts a submission only with the one-time code sent
+// to its mobile (DOORSTEP_OTP=required).
+func (in *Intake) WithOTPRequired(required bool) *Intake {
+	c := *in
+	c.requireOTP = required
+	return &c
+}
+
+// WithCodes returns a copy that draws one-time codes from next; tests use it to know the
+// code an SMS would carry.
+func (in *Intake) WithCodes(next func() string) *Intake {
+	c := *in
+	c.newCode = next
+	return &c
+}
+
+// OTPRequired reports whether submissions need a one-time code.
+func (in *Intake) OTPRequired() bool { return in.requireOTP }
+
+// RequestOTP sends a one-time code by SMS to a mobile, in the given language. Errors:
+// *MobileError, otp.ErrRateLimited.
+func (in *Intake) RequestOTP(ctx context.Context, mobile, language string) (time.Time, error) {
+	m, msg := request.NormalizeMobile(mobile)
+	if msg != "" {
+		return time.Time{}, &MobileError{Message: msg}
+	}
+	lang := request.English
+	if language == string(request.Hindi) {
+		lang = request.Hindi
+	}
+	code := in.newCode()
+	now := in.now().UTC().Truncate(time.Millisecond)
+	expires := now.Add(otp.TTL)
+	err := in.store.CreateOTP(ctx, store.NewOTP{Mobile: m, Code: otp.Hash(code), CreatedAt: now, ExpiresAt: expires,
+		Notification: &store.NewNotification{Channel: "sms", Kind: "otp", Recipient: m, Language: lang, Secret: code}})
+	return expires, err
+}
+
+// checkOTP uses up the code given with a submission, or says what is wrong with it.
+func (in *Intake) checkOTP(ctx context.Context, mobile, given string, now time.Time) (string, error) {
+	if strings.TrimSpace(given) == "" {
+		return "Please enter the 6-digit code we sent by SMS to your mobile.", nil
+	}
+	code, err := otp.NormalizeCode(given)
+	if err != nil {
+		return "The code has 6 digits, like 482913.", nil
+	}
+	switch err := in.store.UseOTP(ctx, mobile, code, now); {
+	case err == nil:
+		return "", nil
+	case errors.Is(err, otp.ErrNoCode), errors.Is(err, otp.ErrWrongCode), errors.Is(err, otp.ErrLocked):
+		msg := err.Error()
+		return strings.ToUpper(msg[:1]) + msg[1:] + ".", nil
+	default:
+		return "", err
+	}
 }
 
 // Directory is the postal directory the Intake routes with.
@@ -123,6 +185,22 @@ func (in *Intake) Submit(ctx context.Context, sub request.Submission, idempotenc
 	}
 
 	now := in.now().UTC().Truncate(time.Millisecond)
+	if in.requireOTP {
+		// A retry of a submission already made must not need a fresh code.
+		if idempotencyKey != "" {
+			res, err := in.store.Replay(ctx, idempotencyKey, fingerprint(clean))
+			if !errors.Is(err, store.ErrNotFound) {
+				return res, err
+			}
+		}
+		msg, err := in.checkOTP(ctx, clean.Mobile, sub.OTP, now)
+		if err != nil {
+			return store.SubmitResult{}, err
+		}
+		if msg != "" {
+			return store.SubmitResult{}, &request.ValidationError{Fields: request.FieldErrors{request.FieldOTP: msg}}
+		}
+	}
 	return in.store.Submit(ctx, store.Submission{
 		Request: request.Request{
 			ServiceCode: clean.Service,

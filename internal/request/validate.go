@@ -18,6 +18,7 @@ type Submission struct {
 	Service  string
 	Details  string
 	Language string
+	OTP      string // the one-time code sent to Mobile, when codes are required
 }
 
 // Field names used as keys of FieldErrors; they match the API's JSON fields and the form's
@@ -31,6 +32,7 @@ const (
 	FieldService  = "service"
 	FieldDetails  = "details"
 	FieldLanguage = "language"
+	FieldOTP      = "otp"
 )
 
 // Limits on what a customer may type.

@@ -40,6 +40,10 @@ type Store interface {
 	// returned). Concurrent identical submissions yield one request.
 	Submit(ctx context.Context, sub Submission) (SubmitResult, error)
 
+	// Replay returns what Submit answered for an idempotency key seen before, or ErrNotFound;
+	// ErrIdempotencyKeyReused if the key came with other content.
+	Replay(ctx context.Context, key, fingerprint string) (SubmitResult, error)
+
 	// RequestByReference returns one request with its history, or ErrNotFound.
 	RequestByReference(ctx context.Context, ref request.Reference) (request.Request, error)
 	// RequestsByMobile returns a mobile's requests with their history, newest first.

@@ -455,6 +455,23 @@ func (s *Store) RecordAttempts(ctx context.Context, attempts []store.Attempt) er
 	})
 }
 
+// Replay implements store.Store.
+func (s *Store) Replay(ctx context.Context, key, fingerprint string) (store.SubmitResult, error) {
+	var stored string
+	var requestID int64
+	var duplicate bool
+	err := s.pool.QueryRow(ctx, `SELECT fingerprint, request_id, duplicate FROM idempotency_keys WHERE key = $1`, key).
+		Scan(&stored, &requestID, &duplicate)
+	if err != nil {
+		return store.SubmitResult{}, notFound(err, "idempotency key")
+	}
+	if stored != fingerprint {
+		return store.SubmitResult{}, store.ErrIdempotencyKeyReused
+	}
+	req, err := requestByID(ctx, s.pool, requestID)
+	return store.SubmitResult{Request: req, Duplicate: duplicate, Replayed: true}, err
+}
+
 // RequestByID implements store.Store.
 func (s *Store) RequestByID(ctx context.Context, id int64) (request.Request, error) {
 	return requestByID(ctx, s.pool, id)
