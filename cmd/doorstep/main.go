@@ -26,6 +26,7 @@ import (
 	"github.com/doorstep-post/doorstep/internal/store"
 	"github.com/doorstep-post/doorstep/internal/store/postgres"
 	"github.com/doorstep-post/doorstep/internal/store/sqlite"
+	"github.com/doorstep-post/doorstep/internal/web"
 )
 
 const usage = `Doorstep takes India Post services to people's doorsteps: customers raise a request,
@@ -203,7 +204,12 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, onListen fu
 			log.Error("stopping the job queue", "err", err)
 		}
 	}()
-	handler, err := server.Handler(st, intake.New(st, dir), log)
+	var portalOptions []web.Option
+	if outbox, ok := smsGateway.(*notify.Outbox); ok && outbox != nil {
+		portalOptions = append(portalOptions, web.LocalOutbox(outboxPath(cfg)))
+	}
+	in := intake.New(st, dir).WithOTPRequired(cfg.OTPRequired)
+	handler, err := server.Handler(st, in, log, portalOptions...)
 	if err != nil {
 		return err
 	}

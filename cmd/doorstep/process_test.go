@@ -52,7 +52,8 @@ type process struct {
 func startServe(t *testing.T, bin string, env ...string) *process {
 	t.Helper()
 	p := &process{cmd: exec.Command(bin, "serve"), exited: make(chan error, 1)}
-	p.cmd.Env = append(os.Environ(), append([]string{"DOORSTEP_ADDR=127.0.0.1:0"}, env...)...)
+	// Codes are off unless a test turns them on: these tests cannot read an SMS.
+	p.cmd.Env = append(os.Environ(), append([]string{"DOORSTEP_ADDR=127.0.0.1:0", "DOORSTEP_OTP=off"}, env...)...)
 	stderr, err := p.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -385,4 +386,43 @@ func testSubmissionIsSent(t *testing.T, bin, databaseURL string) {
 	if strings.Contains(srv.log(), "9876543210") || strings.Contains(srv.log(), "asha@example.com") {
 		t.Errorf("logs show personal data:\n%s", srv.log())
 	}
+}
+
+// TestOneTimeCodeThroughTheOutbox: with codes required and no SMS gateway (the embedded
+// default), the code reaches the local outbox and unlocks the submission.
+func TestOneTimeCodeThroughTheOutbox(t *testing.T) {
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	srv := startServe(t, bin, "DOORSTEP_DATABASE_URL=sqlite:"+filepath.Join(dir, "doorstep.db"), "DOORSTEP_OTP=required")
+
+	if status, _ := post(t, srv.url("/api/v1/requests"), submissionBody, ""); status != http.StatusUnprocessableEntity {
+		t.Fatalf("a request without a code: %d, want 422", status)
+	}
+	req, _ := http.NewRequest(http.MethodPost, srv.url("/api/v1/otp"), strings.NewReader(`{"mobile":"9876543210"}`))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("send code: %d", resp.StatusCode)
+	}
+	var code string
+	deadline := time.Now().Add(15 * time.Second)
+	for code == "" {
+		data, _ := os.ReadFile(filepath.Join(dir, "outbox.jsonl"))
+		if m := regexp.MustCompile(`"text":"(\d{6}) is your Doorstep verification code`).FindSubmatch(data); m != nil {
+			code = string(m[1])
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no code in the outbox:\n%s", data)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	body := strings.Replace(submissionBody, `"service":"emoney_order"`, `"service":"emoney_order","otp":"`+code+`"`, 1)
+	if status, c := post(t, srv.url("/api/v1/requests"), body, ""); status != http.StatusCreated || c.Reference == "" {
+		t.Errorf("with the code: %d %+v", status, c)
+	}
+	srv.stop(t)
 }

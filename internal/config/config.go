@@ -34,6 +34,7 @@ type Config struct {
 	SMSHeaders    Headers       // extra headers for the SMS gateway; values are secrets, never log them
 	NotifyTimeout time.Duration // how long one SMS or e-mail may take to hand over
 	PublicURL     string        // the portal's address for customers, without a trailing slash
+	OTPRequired   bool          // a request needs the one-time code sent to its mobile
 }
 
 // Database says which backend to use and where.
@@ -147,6 +148,18 @@ var settings = []setting{
 				return fmt.Errorf("%q is not a positive duration (for example 10s)", v)
 			}
 			c.NotifyTimeout = d
+			return nil
+		}},
+	{"otp", "DOORSTEP_OTP", "required", "one-time code by SMS before a request is accepted: required or off",
+		func(c *Config, v string) error {
+			switch v {
+			case "required":
+				c.OTPRequired = true
+			case "off":
+				c.OTPRequired = false
+			default:
+				return fmt.Errorf("%q is not required or off", v)
+			}
 			return nil
 		}},
 	{"public-url", "DOORSTEP_PUBLIC_URL", "http://localhost:8080", "the portal's address as customers reach it, for links in SMS and e-mail (keep it short: Hindi SMS have little room)",

@@ -22,7 +22,7 @@ func TestDefaults(t *testing.T) {
 	}
 	want := Config{Addr: ":8080", Database: Database{Driver: "sqlite", Path: "doorstep.db", URL: "sqlite:doorstep.db"},
 		LogLevel: slog.LevelInfo, LogFormat: "text", ShutdownTimeout: 30 * time.Second,
-		MailFrom: "Doorstep <no-reply@localhost>", NotifyTimeout: 10 * time.Second, PublicURL: "http://localhost:8080"}
+		MailFrom: "Doorstep <no-reply@localhost>", NotifyTimeout: 10 * time.Second, PublicURL: "http://localhost:8080", OTPRequired: true}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults = %+v, want %+v", c, want)
 	}
@@ -222,5 +222,17 @@ func TestPublicURL(t *testing.T) {
 	}
 	if got := redact("postgres://u:p%zz@h/db"); strings.Contains(got, "p%zz") {
 		t.Errorf("redact shows a password: %q", got)
+	}
+}
+
+func TestOTPSetting(t *testing.T) {
+	for value, want := range map[string]bool{"required": true, "off": false} {
+		c, err := Load("serve", nil, env(map[string]string{"DOORSTEP_OTP": value}), io.Discard)
+		if err != nil || c.OTPRequired != want {
+			t.Errorf("DOORSTEP_OTP=%s: %v, %v", value, c.OTPRequired, err)
+		}
+	}
+	if _, err := Load("serve", []string{"--otp", "maybe"}, env(nil), io.Discard); err == nil || !strings.Contains(err.Error(), "--otp") {
+		t.Errorf("bad value: %v", err)
 	}
 }

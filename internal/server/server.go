@@ -19,8 +19,8 @@ import (
 )
 
 // Handler returns the whole product's HTTP handler.
-func Handler(st store.Store, in *intake.Intake, log *slog.Logger) (http.Handler, error) {
-	portal, err := web.New(in, log)
+func Handler(st store.Store, in *intake.Intake, log *slog.Logger, portalOptions ...web.Option) (http.Handler, error) {
+	portal, err := web.New(in, log, portalOptions...)
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"unicode"
 
 	"github.com/doorstep-post/doorstep/internal/intake"
+	"github.com/doorstep-post/doorstep/internal/otp"
 	"github.com/doorstep-post/doorstep/internal/request"
 	"github.com/doorstep-post/doorstep/internal/store"
 )
@@ -69,7 +70,13 @@ func (p *Portal) renderForm(w http.ResponseWriter, r *http.Request, lang request
 	if general != "" {
 		general = translate(lang, general)
 	}
-	p.render(w, r, status, "form", newFormPage(p.base(lang, title, navRequest), services, values, errs, general))
+	page := newFormPage(p.base(lang, title, navRequest), services, values, errs, general)
+	if values.CodeSent {
+		if mobile, msg := request.NormalizeMobile(values.Mobile); msg == "" {
+			page.CodeSentTo, page.Outbox = request.MaskMobile(mobile), p.outbox
+		}
+	}
+	p.render(w, r, status, "form", page)
 }
 
 // redirectToForm sends a GET of the form's action URL (a bookmark of the page a form with
@@ -101,6 +108,9 @@ func (p *Portal) submitRequest(w http.ResponseWriter, r *http.Request) {
 	res, err := p.intake.Submit(r.Context(), values.submission(), idempotencyPfx+values.Token)
 	var invalid *request.ValidationError
 	switch {
+	case errors.As(err, &invalid) && onlyCodeMissing(invalid.Fields) &&
+		(!values.CodeSent && values.OTP == "" || r.PostForm.Get("action") == "resend"):
+		p.sendCode(w, r, lang, values)
 	case errors.As(err, &invalid):
 		p.renderForm(w, r, lang, http.StatusUnprocessableEntity, values, invalid.Fields, "")
 	case errors.Is(err, store.ErrIdempotencyKeyReused):
@@ -121,6 +131,30 @@ func (p *Portal) submitRequest(w http.ResponseWriter, r *http.Request) {
 		}
 		w.Header().Set("Cache-Control", "no-store")
 		http.Redirect(w, r, target, http.StatusSeeOther)
+	}
+}
+
+// onlyCodeMissing: every field is right but for the one-time code.
+func onlyCodeMissing(errs request.FieldErrors) bool {
+	_, otp := errs[request.FieldOTP]
+	return otp && len(errs) == 1
+}
+
+// sendCode is the form's second step: every field is right, so a one-time code goes to the
+// mobile and the form comes back asking for it, with everything typed kept.
+func (p *Portal) sendCode(w http.ResponseWriter, r *http.Request, lang request.Language, values formValues) {
+	_, err := p.intake.RequestOTP(r.Context(), values.Mobile, values.Language)
+	values.OTP = ""
+	switch {
+	case errors.Is(err, otp.ErrRateLimited):
+		values.CodeSent = true
+		p.renderForm(w, r, lang, http.StatusTooManyRequests, values, nil, msgTooManyCodes)
+	case err != nil:
+		p.log.ErrorContext(r.Context(), "web: send code", "path", r.URL.Path, "err", err)
+		p.renderForm(w, r, lang, http.StatusInternalServerError, values, nil, msgNotSaved)
+	default:
+		values.CodeSent = true
+		p.renderForm(w, r, lang, http.StatusOK, values, nil, "")
 	}
 }
 

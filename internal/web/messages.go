@@ -37,6 +37,9 @@ func translate(lang request.Language, key string, args ...any) string {
 	return text
 }
 
+// msgTooManyCodes: the mobile had its three codes this hour.
+const msgTooManyCodes = "We have sent 3 codes to this mobile in the last hour. Please use the last code you received, or try again later."
+
 // Page titles.
 const (
 	titleForm        = "Request a doorstep service"

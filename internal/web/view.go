@@ -44,6 +44,11 @@ type formPage struct {
 	Errors   request.FieldErrors // translated messages by field
 	Summary  []summaryItem       // the same messages, in the order of the form
 	General  string              // a message about the whole form, translated
+	// CodeSentTo is the masked mobile a one-time code went to; the code's field shows when
+	// it is set.
+	CodeSentTo string
+	// Outbox is where codes go when no SMS gateway is set up, to tell the person so.
+	Outbox string
 }
 
 // Field is one field's value and message, for the template.
@@ -95,12 +100,14 @@ type formValues struct {
 	Details  string
 	Language string
 	Token    string
+	OTP      string
+	CodeSent bool // a one-time code was sent for this form: show its field
 }
 
 // formFields are the form's fields in the order they appear; the error summary follows it.
 var formFields = []string{
 	request.FieldService, request.FieldName, request.FieldAddress, request.FieldPincode,
-	request.FieldMobile, request.FieldEmail, request.FieldDetails, request.FieldLanguage,
+	request.FieldMobile, request.FieldEmail, request.FieldDetails, request.FieldLanguage, request.FieldOTP,
 }
 
 func formValuesFrom(form url.Values) formValues {
@@ -114,8 +121,13 @@ func formValuesFrom(form url.Values) formValues {
 		Details:  form.Get(request.FieldDetails),
 		Language: form.Get(request.FieldLanguage),
 		Token:    form.Get(formTokenName),
+		OTP:      form.Get(request.FieldOTP),
+		CodeSent: form.Get(codeSentName) == "1",
 	}
 }
+
+// codeSentName is the hidden field saying a one-time code was sent for the form.
+const codeSentName = "code_sent"
 
 func (v formValues) get(field string) string {
 	switch field {
@@ -135,6 +147,8 @@ func (v formValues) get(field string) string {
 		return v.Details
 	case request.FieldLanguage:
 		return v.Language
+	case request.FieldOTP:
+		return v.OTP
 	}
 	return ""
 }
@@ -142,7 +156,7 @@ func (v formValues) get(field string) string {
 func (v formValues) submission() request.Submission {
 	return request.Submission{
 		Name: v.Name, Address: v.Address, Pincode: v.Pincode, Email: v.Email, Mobile: v.Mobile,
-		Service: v.Service, Details: v.Details, Language: v.Language,
+		Service: v.Service, Details: v.Details, Language: v.Language, OTP: v.OTP,
 	}
 }
 

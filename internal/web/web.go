@@ -46,7 +46,15 @@ type Portal struct {
 	pages  map[request.Language]map[string]*template.Template // by language, then page name
 	assets map[string]asset                                   // by path under static/
 	cssURL string
+	outbox string // where SMS go when no gateway is set up; empty when one is
 }
+
+// Option adjusts a Portal.
+type Option func(*Portal)
+
+// LocalOutbox tells the portal that SMS go to a local file (no gateway is set up), so the form
+// can say where a one-time code is to be found.
+func LocalOutbox(path string) Option { return func(p *Portal) { p.outbox = path } }
 
 // asset is one embedded static file.
 type asset struct {
@@ -68,11 +76,14 @@ func pageSamples() map[string]pageData {
 
 // New parses the embedded templates and reads the static files. It fails if any template is
 // broken.
-func New(in *intake.Intake, log *slog.Logger) (*Portal, error) {
+func New(in *intake.Intake, log *slog.Logger, opts ...Option) (*Portal, error) {
 	if in == nil || log == nil {
 		return nil, errors.New("web: New needs an intake and a logger")
 	}
 	p := &Portal{intake: in, log: log, assets: map[string]asset{}, pages: map[request.Language]map[string]*template.Template{}}
+	for _, opt := range opts {
+		opt(p)
+	}
 	if err := p.loadAssets(); err != nil {
 		return nil, err
 	}

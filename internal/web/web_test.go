@@ -56,8 +56,14 @@ func newPortal(t *testing.T, st store.Store, now func() time.Time) *portal {
 	if now != nil {
 		in = in.WithClock(now)
 	}
+	return newPortalWith(t, st, in)
+}
+
+// newPortalWith runs the portal over a given intake.
+func newPortalWith(t *testing.T, st store.Store, in *intake.Intake, opts ...web.Option) *portal {
+	t.Helper()
 	logs := &testenv.Logs{}
-	p, err := web.New(in, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	p, err := web.New(in, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -738,5 +744,44 @@ func TestRegistersBesideTheAPI(t *testing.T) {
 	mux.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/services", nil))
 	if rec.Code != http.StatusTeapot {
 		t.Errorf("GET /api/v1/services went to the portal: %d", rec.Code)
+	}
+}
+
+// TestOneTimeCodeStep: with codes required, a form with every field right comes back asking
+// for the code sent to the mobile (keeping what was typed); the right code saves the request.
+func TestOneTimeCodeStep(t *testing.T) {
+	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
+		in := intake.New(st, testenv.Directory(t)).WithOTPRequired(true).WithCodes(func() string { return "482913" })
+		p := newPortalWith(t, st, in, web.LocalOutbox("outbox.jsonl"))
+		form := goodForm(p.token())
+
+		resp, body := p.post(form)
+		checkStatus(t, resp, body, http.StatusOK)
+		checkContains(t, body, `name="otp"`, `autocomplete="one-time-code"`, `name="code_sent" value="1"`,
+			"******3210", "the code is in the server log and in outbox.jsonl", "Gandhi Road", form.Get("form_token"))
+
+		form.Set("code_sent", "1")
+		form.Set("otp", "000000")
+		resp, body = p.post(form)
+		checkStatus(t, resp, body, http.StatusUnprocessableEntity)
+		checkContains(t, body, "That code is not right", `aria-invalid="true"`, "Gandhi Road")
+
+		form.Set("otp", "482 913")
+		target := p.submit(form)
+		if !strings.HasPrefix(target, "/requests/DS") {
+			t.Fatalf("redirected to %q", target)
+		}
+		// Sending the same form again (a double tap) shows the same request, needing no new code.
+		if again := p.submit(form); again != target {
+			t.Errorf("second send went to %q, first to %q", again, target)
+		}
+	})
+}
+
+func TestFormWithoutCodeStepWhenCodesAreOff(t *testing.T) {
+	p := newPortal(t, testenv.SQLite(t), nil)
+	resp, body := p.post(goodForm(p.token()))
+	if resp.StatusCode != http.StatusSeeOther || strings.Contains(body, `name="otp"`) {
+		t.Errorf("status %d; the form asked for a code though codes are off", resp.StatusCode)
 	}
 }
