@@ -28,7 +28,8 @@ A mix without submit first creates 50 requests to track (not measured). Progress
 to stderr once a second; the results table to stdout. Afterwards every request answered 201 is
 fetched by its reference; any that cannot be tracked is reported as LOST.
 
-Every submit creates a real request in the server's database: point it only at a test server.
+Every submit creates a real request in the server's database: point it only at a test server,
+started with DOORSTEP_OTP=off (the tool cannot read the one-time codes sent by SMS).
 
 Flags:
 `
