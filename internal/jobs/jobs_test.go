@@ -470,3 +470,29 @@ func TestOneTimeCodeSentThenForgotten(t *testing.T) {
 		}
 	})
 }
+
+// TestFailedMessageSentAgainOnRequest: staff retry a message that failed for good; it goes
+// out through the queue once the gateway works again.
+func TestFailedMessageSentAgainOnRequest(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		gw := newGateway(t, 2) // two refusals per message
+		opts := fastRetries
+		opts.MaxAttempts = 2
+		st, q := b.open(t, httpDeliverer{gw.srv.URL}, opts)
+		start(t, q)
+		req := submit(t, st, "9876543216")
+		notes := waitFor(t, st, req.ID, allIn(store.NotificationFailed))
+		for _, n := range notes {
+			if err := st.RetryNotification(context.Background(), n.ID, time.Now().UTC()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		waitFor(t, st, req.ID, allIn(store.NotificationSent))
+		attempts, accepted := gw.snapshot()
+		for _, n := range notes {
+			if attempts[n.MessageID()] != 3 || len(accepted[n.MessageID()]) != 1 {
+				t.Errorf("%s: %d attempts, accepted %d times", n.MessageID(), attempts[n.MessageID()], len(accepted[n.MessageID()]))
+			}
+		}
+	})
+}

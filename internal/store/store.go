@@ -20,6 +20,8 @@ var (
 	ErrNotFound = errors.New("store: not found")
 	// ErrIdempotencyKeyReused: an idempotency key was sent again with a different request.
 	ErrIdempotencyKeyReused = errors.New("store: idempotency key reused for a different request")
+	// ErrNotRetryable: only a failed notification can be sent again.
+	ErrNotRetryable = errors.New("only a failed message can be sent again")
 )
 
 // Store is the persistence Doorstep needs. Every method is safe for concurrent use.
@@ -62,6 +64,11 @@ type Store interface {
 	// matches, uses it up. Errors: otp.ErrNoCode, otp.ErrWrongCode (a try is counted),
 	// otp.ErrLocked (otp.MaxAttempts tries made).
 	UseOTP(ctx context.Context, mobile, code string, now time.Time) error
+
+	// RetryNotification queues a failed notification again (staff asked for it), with its
+	// job, in one transaction. ErrNotFound; ErrNotRetryable unless it failed, or if it was a
+	// one-time code (its code is gone: the customer asks for a new one).
+	RetryNotification(ctx context.Context, id int64, at time.Time) error
 
 	// RecordAttempts notes the outcomes of attempts to send notifications, in one
 	// transaction; ErrNotFound if a notification does not exist (then none is recorded).

@@ -455,6 +455,33 @@ func (s *Store) RecordAttempts(ctx context.Context, attempts []store.Attempt) er
 	})
 }
 
+// RetryNotification implements store.Store.
+func (s *Store) RetryNotification(ctx context.Context, id int64, at time.Time) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE notifications SET status = 'queued', updated_at = $1
+			WHERE id = $2 AND status = 'failed' AND kind <> 'otp'`, at, id)
+		if err != nil {
+			return fmt.Errorf("postgres: retry notification: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			var exists bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM notifications WHERE id = $1)`, id).Scan(&exists); err != nil {
+				return fmt.Errorf("postgres: retry notification: %w", err)
+			}
+			if !exists {
+				return store.ErrNotFound
+			}
+			return store.ErrNotRetryable
+		}
+		if s.enqueue != nil {
+			if err := s.enqueue(ctx, tx, []int64{id}); err != nil {
+				return fmt.Errorf("postgres: queue notification: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
 // Replay implements store.Store.
 func (s *Store) Replay(ctx context.Context, key, fingerprint string) (store.SubmitResult, error) {
 	var stored string

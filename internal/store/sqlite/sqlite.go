@@ -471,6 +471,39 @@ func (s *Store) RecordAttempts(ctx context.Context, attempts []store.Attempt) er
 	return nil
 }
 
+// RetryNotification implements store.Store.
+func (s *Store) RetryNotification(ctx context.Context, id int64, at time.Time) error {
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: begin: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	res, err := tx.ExecContext(ctx, `UPDATE notifications SET status = 'queued', updated_at = ?
+		WHERE id = ? AND status = 'failed' AND kind <> 'otp'`, at.UnixMilli(), id)
+	if err != nil {
+		return fmt.Errorf("sqlite: retry notification: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		var exists int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM notifications WHERE id = ?`, id).Scan(&exists); err != nil {
+			return fmt.Errorf("sqlite: retry notification: %w", err)
+		}
+		if exists == 0 {
+			return store.ErrNotFound
+		}
+		return store.ErrNotRetryable
+	}
+	if s.enqueue != nil {
+		if err := s.enqueue(ctx, tx, []int64{id}); err != nil {
+			return fmt.Errorf("sqlite: queue notification: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: commit: %w", err)
+	}
+	return nil
+}
+
 // Replay implements store.Store.
 func (s *Store) Replay(ctx context.Context, key, fingerprint string) (store.SubmitResult, error) {
 	var stored string

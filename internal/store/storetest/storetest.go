@@ -35,6 +35,7 @@ func Run(t *testing.T, open Opener) {
 		{"NotFound", testNotFound},
 		{"NotificationsSavedWithNewRequestsOnly", testNotificationsSavedWithNewRequestsOnly},
 		{"RecordAttempt", testRecordAttempt},
+		{"RetryNotification", testRetryNotification},
 		{"OTPUseOnce", testOTPUseOnce},
 		{"OTPExpiry", testOTPExpiry},
 		{"OTPAttemptLimit", testOTPAttemptLimit},
@@ -438,5 +439,28 @@ func testOTPRateLimit(t *testing.T, st store.Store) {
 	}
 	if err := st.CreateOTP(ctx, store.NewOTP{Mobile: "9700000031", Code: otp.Hash("123456"), CreatedAt: base.Add(30 * time.Minute), ExpiresAt: base.Add(40 * time.Minute)}); err != nil {
 		t.Errorf("another mobile: %v", err)
+	}
+}
+
+func testRetryNotification(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	req := mustSubmit(t, st, withNotifications(submission(NewRequest("9666666667", base)))).Request
+	notes, _ := st.NotificationsForRequest(ctx, req.ID)
+	sent, failed := notes[0].ID, notes[1].ID
+	if err := st.RecordAttempts(ctx, []store.Attempt{{NotificationID: sent, Number: 1, At: base},
+		{NotificationID: failed, Number: 8, At: base, Err: "mailbox full", Final: true}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.RetryNotification(ctx, sent, base.Add(time.Hour)); !errors.Is(err, store.ErrNotRetryable) {
+		t.Errorf("retrying a sent message: %v", err)
+	}
+	if err := st.RetryNotification(ctx, 999999, base); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("retrying an unknown message: %v", err)
+	}
+	if err := st.RetryNotification(ctx, failed, base.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := st.Notification(ctx, failed); got.Status != store.NotificationQueued || !got.UpdatedAt.Equal(base.Add(time.Hour)) {
+		t.Errorf("after retry: %+v", got)
 	}
 }
