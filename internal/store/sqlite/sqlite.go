@@ -16,7 +16,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -34,9 +33,6 @@ var migrationFiles embed.FS
 type Store struct {
 	writer  *sql.DB
 	readers *sql.DB
-	// statements caches prepared statements by pool and text: parsing SQL is otherwise
-	// about a third of the CPU time of a tracking lookup.
-	statements sync.Map // statementKey -> *sql.Stmt
 	// enqueue hands new notifications to the job queue inside the transaction that saves
 	// them; nil until SetEnqueuer (then nothing is queued).
 	enqueue Enqueuer
@@ -52,11 +48,6 @@ func (s *Store) SetEnqueuer(e Enqueuer) { s.enqueue = e }
 // Writer is the single-connection pool that writes; the job queue shares it, because SQLite
 // allows one writer at a time.
 func (s *Store) Writer() *sql.DB { return s.writer }
-
-type statementKey struct {
-	db    *sql.DB
-	query string
-}
 
 var _ store.Store = (*Store)(nil)
 
@@ -141,85 +132,20 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes the readers, then the writer, which checkpoints the WAL into the main file.
 func (s *Store) Close() error {
-	var errs []error
-	s.statements.Range(func(_, st any) bool {
-		errs = append(errs, st.(*sql.Stmt).Close())
-		return true
-	})
-	return errors.Join(append(errs, s.readers.Close(), s.writer.Close())...)
+	return errors.Join(s.readers.Close(), s.writer.Close())
 }
 
-// session runs cached prepared statements on one pool, or inside one transaction on the
-// writer.
-type session struct {
-	store *Store
-	db    *sql.DB
-	tx    *sql.Tx
+// querier is what both a pool and a transaction offer, so reads work in and out of one.
+// Statements are cached by the connections themselves (stmtcache.go).
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
-
-func (s *Store) read() session           { return session{store: s, db: s.readers} }
-func (s *Store) inTx(tx *sql.Tx) session { return session{store: s, db: s.writer, tx: tx} }
-
-func (q session) statement(ctx context.Context, query string) (*sql.Stmt, error) {
-	key := statementKey{q.db, query}
-	if st, ok := q.store.statements.Load(key); ok {
-		return q.bind(ctx, st.(*sql.Stmt)), nil
-	}
-	if q.tx != nil && q.db == q.store.writer {
-		// Preparing on the writer pool now would wait forever for the connection this
-		// transaction holds.
-		return nil, fmt.Errorf("statement not prepared before the transaction: %.40q", query)
-	}
-	st, err := q.db.PrepareContext(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	if prev, loaded := q.store.statements.LoadOrStore(key, st); loaded {
-		st.Close()
-		st = prev.(*sql.Stmt)
-	}
-	return q.bind(ctx, st), nil
-}
-
-func (q session) bind(ctx context.Context, st *sql.Stmt) *sql.Stmt {
-	if q.tx != nil {
-		return q.tx.StmtContext(ctx, st)
-	}
-	return st
-}
-
-func (q session) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	st, err := q.statement(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	return st.QueryContext(ctx, args...)
-}
-
-// queryRow is QueryRowContext on a cached statement; a failed preparation surfaces at Scan.
-func (q session) queryRow(ctx context.Context, query string, args ...any) scanner {
-	st, err := q.statement(ctx, query)
-	if err != nil {
-		return errRow{err}
-	}
-	return st.QueryRowContext(ctx, args...)
-}
-
-func (q session) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	st, err := q.statement(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	return st.ExecContext(ctx, args...)
-}
-
-type errRow struct{ err error }
-
-func (r errRow) Scan(...any) error { return r.err }
 
 // Services lists the catalogue in display order.
 func (s *Store) Services(ctx context.Context) ([]request.Service, error) {
-	rows, err := s.read().QueryContext(ctx, `
+	rows, err := s.readers.QueryContext(ctx, `
 		SELECT code, name, name_hi, description, description_hi, active
 		FROM services ORDER BY sort_order, code`)
 	if err != nil {
@@ -251,9 +177,6 @@ func (s *Store) SetServiceActive(ctx context.Context, code string, active bool) 
 
 // Submit implements store.Store.
 func (s *Store) Submit(ctx context.Context, sub store.Submission) (store.SubmitResult, error) {
-	if err := s.prepareWriter(ctx); err != nil {
-		return store.SubmitResult{}, err
-	}
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return store.SubmitResult{}, fmt.Errorf("sqlite: begin: %w", err)
@@ -270,13 +193,12 @@ func (s *Store) Submit(ctx context.Context, sub store.Submission) (store.SubmitR
 	return res, nil
 }
 
-func (s *Store) submitTx(ctx context.Context, sqlTx *sql.Tx, sub store.Submission) (store.SubmitResult, error) {
-	tx := s.inTx(sqlTx)
+func (s *Store) submitTx(ctx context.Context, tx *sql.Tx, sub store.Submission) (store.SubmitResult, error) {
 	if sub.IdempotencyKey != "" {
 		var fingerprint string
 		var requestID int64
 		var duplicate bool
-		err := tx.queryRow(ctx, queryIdempotencyKey, sub.IdempotencyKey).Scan(&fingerprint, &requestID, &duplicate)
+		err := tx.QueryRowContext(ctx, queryIdempotencyKey, sub.IdempotencyKey).Scan(&fingerprint, &requestID, &duplicate)
 		switch {
 		case err == nil:
 			if fingerprint != sub.Fingerprint {
@@ -292,7 +214,7 @@ func (s *Store) submitTx(ctx context.Context, sqlTx *sql.Tx, sub store.Submissio
 	r := sub.Request
 	var result store.SubmitResult
 	var existingID int64
-	err := tx.queryRow(ctx, queryOpenDuplicate,
+	err := tx.QueryRowContext(ctx, queryOpenDuplicate,
 		r.Mobile, r.ServiceCode, r.Pincode, request.StatusSubmitted, request.StatusInProgress,
 		sub.DuplicateSince.UnixMilli()).Scan(&existingID)
 	switch {
@@ -305,7 +227,7 @@ func (s *Store) submitTx(ctx context.Context, sqlTx *sql.Tx, sub store.Submissio
 		if result.Request, err = insertRequest(ctx, tx, r, sub.NewReference); err != nil {
 			return store.SubmitResult{}, err
 		}
-		if err := s.insertNotifications(ctx, tx, sqlTx, result.Request.ID, r.CreatedAt, sub.Notifications); err != nil {
+		if err := s.insertNotifications(ctx, tx, result.Request.ID, r.CreatedAt, sub.Notifications); err != nil {
 			return store.SubmitResult{}, err
 		}
 	default:
@@ -325,7 +247,7 @@ func (s *Store) submitTx(ctx context.Context, sqlTx *sql.Tx, sub store.Submissio
 // vanishingly rare; several in a row would mean a broken random source.
 const referenceAttempts = 5
 
-func insertRequest(ctx context.Context, tx session, r request.Request, newReference func() request.Reference) (request.Request, error) {
+func insertRequest(ctx context.Context, tx querier, r request.Request, newReference func() request.Reference) (request.Request, error) {
 	r.Status = request.StatusSubmitted
 	r.UpdatedAt = r.CreatedAt
 	r.History = []request.Event{{Status: request.StatusSubmitted, At: r.CreatedAt}}
@@ -335,7 +257,7 @@ func insertRequest(ctx context.Context, tx session, r request.Request, newRefere
 	}
 	for range referenceAttempts {
 		r.Reference = newReference()
-		err := tx.queryRow(ctx, queryInsertRequest,
+		err := tx.QueryRowContext(ctx, queryInsertRequest,
 			r.Reference, r.ServiceCode, r.Name, r.Address, r.Pincode, r.Email, r.Mobile, r.Details, r.Language,
 			r.Division, r.Region, r.Circle, r.District, r.State, r.Status, history, r.CreatedAt.UnixMilli(), r.UpdatedAt.UnixMilli(),
 		).Scan(&r.ID)
@@ -353,8 +275,7 @@ func insertRequest(ctx context.Context, tx session, r request.Request, newRefere
 const requestColumns = `id, reference, service_code, name, address, pincode, email, mobile, details, language,
 	division, region, circle, district, state, status, history, created_at, updated_at`
 
-// The statements a submission runs inside its transaction. They are prepared on the writer
-// before the transaction begins: the writer has one connection, which the transaction holds.
+// The statements a submission runs inside its transaction.
 const (
 	queryIdempotencyKey = `SELECT fingerprint, request_id, duplicate FROM idempotency_keys WHERE key = ?`
 	queryOpenDuplicate  = `SELECT id FROM requests
@@ -369,20 +290,17 @@ const (
 	queryRequestByID          = `SELECT ` + requestColumns + ` FROM requests WHERE id = ?`
 )
 
-var submitStatements = []string{queryIdempotencyKey, queryOpenDuplicate, queryInsertRequest,
-	queryInsertIdempotencyKey, queryRequestByID, queryInsertNotification}
-
 const queryInsertNotification = `INSERT INTO notifications (request_id, channel, kind, recipient, language, secret,
 		status, created_at, updated_at) VALUES (NULLIF(?, 0), ?, ?, ?, ?, ?, 'queued', ?, ?) RETURNING id`
 
 // insertNotifications saves the notifications of a change and queues their jobs, in tx.
-func (s *Store) insertNotifications(ctx context.Context, tx session, sqlTx *sql.Tx, requestID int64, at time.Time, notes []store.NewNotification) error {
+func (s *Store) insertNotifications(ctx context.Context, tx *sql.Tx, requestID int64, at time.Time, notes []store.NewNotification) error {
 	if len(notes) == 0 {
 		return nil
 	}
 	ids := make([]int64, len(notes))
 	for i, n := range notes {
-		if err := tx.queryRow(ctx, queryInsertNotification, requestID, n.Channel, n.Kind, n.Recipient, n.Language,
+		if err := tx.QueryRowContext(ctx, queryInsertNotification, requestID, n.Channel, n.Kind, n.Recipient, n.Language,
 			n.Secret, at.UnixMilli(), at.UnixMilli()).Scan(&ids[i]); err != nil {
 			return fmt.Errorf("sqlite: insert notification: %w", err)
 		}
@@ -390,7 +308,7 @@ func (s *Store) insertNotifications(ctx context.Context, tx session, sqlTx *sql.
 	if s.enqueue == nil {
 		return nil
 	}
-	if err := s.enqueue(ctx, sqlTx, ids); err != nil {
+	if err := s.enqueue(ctx, tx, ids); err != nil {
 		return fmt.Errorf("sqlite: queue notifications: %w", err)
 	}
 	return nil
@@ -415,7 +333,7 @@ func scanNotification(row scanner) (store.Notification, error) {
 
 // Notification implements store.Store.
 func (s *Store) Notification(ctx context.Context, id int64) (store.Notification, error) {
-	n, err := scanNotification(s.read().queryRow(ctx, `SELECT `+notificationColumns+` FROM notifications WHERE id = ?`, id))
+	n, err := scanNotification(s.readers.QueryRowContext(ctx, `SELECT `+notificationColumns+` FROM notifications WHERE id = ?`, id))
 	if err != nil {
 		return store.Notification{}, notFound(err, "notification")
 	}
@@ -424,7 +342,7 @@ func (s *Store) Notification(ctx context.Context, id int64) (store.Notification,
 
 // NotificationsForRequest implements store.Store.
 func (s *Store) NotificationsForRequest(ctx context.Context, requestID int64) ([]store.Notification, error) {
-	rows, err := s.read().QueryContext(ctx, `SELECT `+notificationColumns+` FROM notifications WHERE request_id = ? ORDER BY id`, requestID)
+	rows, err := s.readers.QueryContext(ctx, `SELECT `+notificationColumns+` FROM notifications WHERE request_id = ? ORDER BY id`, requestID)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: notifications: %w", err)
 	}
@@ -509,20 +427,20 @@ func (s *Store) Replay(ctx context.Context, key, fingerprint string) (store.Subm
 	var stored string
 	var requestID int64
 	var duplicate bool
-	err := s.read().queryRow(ctx, queryIdempotencyKey, key).Scan(&stored, &requestID, &duplicate)
+	err := s.readers.QueryRowContext(ctx, queryIdempotencyKey, key).Scan(&stored, &requestID, &duplicate)
 	if err != nil {
 		return store.SubmitResult{}, notFound(err, "idempotency key")
 	}
 	if stored != fingerprint {
 		return store.SubmitResult{}, store.ErrIdempotencyKeyReused
 	}
-	req, err := requestByID(ctx, s.read(), requestID)
+	req, err := requestByID(ctx, s.readers, requestID)
 	return store.SubmitResult{Request: req, Duplicate: duplicate, Replayed: true}, err
 }
 
 // RequestByID implements store.Store.
 func (s *Store) RequestByID(ctx context.Context, id int64) (request.Request, error) {
-	return requestByID(ctx, s.read(), id)
+	return requestByID(ctx, s.readers, id)
 }
 
 type scanner interface{ Scan(dest ...any) error }
@@ -543,8 +461,8 @@ func scanRequest(row scanner) (request.Request, error) {
 	return r, err
 }
 
-func requestByID(ctx context.Context, q session, id int64) (request.Request, error) {
-	r, err := scanRequest(q.queryRow(ctx, queryRequestByID, id))
+func requestByID(ctx context.Context, q querier, id int64) (request.Request, error) {
+	r, err := scanRequest(q.QueryRowContext(ctx, queryRequestByID, id))
 	if err != nil {
 		return request.Request{}, notFound(err, "request by id")
 	}
@@ -553,7 +471,7 @@ func requestByID(ctx context.Context, q session, id int64) (request.Request, err
 
 // RequestByReference implements store.Store: one row, with its history.
 func (s *Store) RequestByReference(ctx context.Context, ref request.Reference) (request.Request, error) {
-	r, err := scanRequest(s.read().queryRow(ctx, `SELECT `+requestColumns+` FROM requests WHERE reference = ?`, ref))
+	r, err := scanRequest(s.readers.QueryRowContext(ctx, `SELECT `+requestColumns+` FROM requests WHERE reference = ?`, ref))
 	if err != nil {
 		return request.Request{}, notFound(err, "request by reference")
 	}
@@ -562,7 +480,7 @@ func (s *Store) RequestByReference(ctx context.Context, ref request.Reference) (
 
 // RequestsByMobile implements store.Store.
 func (s *Store) RequestsByMobile(ctx context.Context, mobile string, limit int) ([]request.Request, error) {
-	rows, err := s.read().QueryContext(ctx, `SELECT `+requestColumns+` FROM requests
+	rows, err := s.readers.QueryContext(ctx, `SELECT `+requestColumns+` FROM requests
 		WHERE mobile = ? ORDER BY created_at DESC, id DESC LIMIT ?`, mobile, limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: requests by mobile: %w", err)
@@ -589,23 +507,8 @@ func notFound(err error, what string) error {
 	return fmt.Errorf("sqlite: %s: %w", what, err)
 }
 
-// prepareWriter prepares the statements that transactions on the writer use: preparing
-// inside a transaction would wait for the connection the transaction holds.
-func (s *Store) prepareWriter(ctx context.Context) error {
-	writer := session{store: s, db: s.writer}
-	for _, query := range submitStatements {
-		if _, err := writer.statement(ctx, query); err != nil {
-			return fmt.Errorf("sqlite: prepare: %w", err)
-		}
-	}
-	return nil
-}
-
 // CreateOTP implements store.Store.
 func (s *Store) CreateOTP(ctx context.Context, code store.NewOTP) error {
-	if err := s.prepareWriter(ctx); err != nil {
-		return err
-	}
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: begin: %w", err)
@@ -624,7 +527,7 @@ func (s *Store) CreateOTP(ctx context.Context, code store.NewOTP) error {
 		return fmt.Errorf("sqlite: insert code: %w", err)
 	}
 	if code.Notification != nil {
-		if err := s.insertNotifications(ctx, s.inTx(tx), tx, 0, code.CreatedAt, []store.NewNotification{*code.Notification}); err != nil {
+		if err := s.insertNotifications(ctx, tx, 0, code.CreatedAt, []store.NewNotification{*code.Notification}); err != nil {
 			return err
 		}
 	}
