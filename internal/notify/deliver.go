@@ -97,6 +97,10 @@ func (s *Sender) data(ctx context.Context, n store.Notification) (Data, error) {
 			d.Service = svc
 		}
 	}
+	// A status message says what happened then, though the request may have moved on since.
+	if n.RequestStatus != "" {
+		d.Status = n.RequestStatus
+	}
 	// The remarks of the change this message is about: the last history entry of its status.
 	for _, e := range req.History {
 		if e.Status == d.Status {

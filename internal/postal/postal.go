@@ -193,3 +193,26 @@ func (d *Directory) Pincodes() []string {
 	sort.Strings(out)
 	return out
 }
+
+// Regions lists every Region's name, sorted.
+func (d *Directory) Regions() []string {
+	return d.units(func(div Division) string { return div.Region })
+}
+
+// Circles lists every Circle's name, sorted.
+func (d *Directory) Circles() []string {
+	return d.units(func(div Division) string { return div.Circle })
+}
+
+func (d *Directory) units(name func(Division) string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, div := range d.divisions {
+		if n := name(div); n != "" && !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	sort.Strings(out)
+	return out
+}

@@ -80,6 +80,7 @@ type Request struct {
 	District    string
 	State       string
 	Status      Status
+	AssignedTo  string // the post office or postman the Division gave it to
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 	History     []Event // oldest first
@@ -91,4 +92,6 @@ type Event struct {
 	At      time.Time
 	Remarks string
 	Actor   string // who made the change; empty for the customer's own submission
+	// AssignedTo is the post office or postman the request was given to with this change.
+	AssignedTo string
 }

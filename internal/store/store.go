@@ -73,6 +73,8 @@ type Store interface {
 	// RecordAttempts notes the outcomes of attempts to send notifications, in one
 	// transaction; ErrNotFound if a notification does not exist (then none is recorded).
 	RecordAttempts(ctx context.Context, attempts []Attempt) error
+
+	BackOffice
 }
 
 // NewOTP is a one-time code on its way into the store.
@@ -100,6 +102,9 @@ type NewNotification struct {
 	Kind      string // which message: "submitted", "completed"...
 	Recipient string // the mobile (10 digits) or the e-mail address
 	Language  request.Language
+	// RequestStatus is the status the message is about (for a status change), so that it
+	// says what happened then even if the request moved on before it was sent.
+	RequestStatus request.Status
 	// Secret is what the message must carry that the database keeps only until the message
 	// is sent or given up (a one-time code).
 	Secret string
@@ -167,13 +172,15 @@ type historyEntry struct {
 	At      time.Time      `json:"at"`
 	Remarks string         `json:"remarks,omitempty"`
 	Actor   string         `json:"actor,omitempty"`
+	// Assigned is the post office or postman the request was given to with this change.
+	Assigned string `json:"assigned_to,omitempty"`
 }
 
 // EncodeHistory is the JSON form of a history that backends store.
 func EncodeHistory(history []request.Event) (string, error) {
 	entries := make([]historyEntry, len(history))
 	for i, e := range history {
-		entries[i] = historyEntry{Status: e.Status, At: e.At.UTC(), Remarks: e.Remarks, Actor: e.Actor}
+		entries[i] = historyEntry{Status: e.Status, At: e.At.UTC(), Remarks: e.Remarks, Actor: e.Actor, Assigned: e.AssignedTo}
 	}
 	b, err := json.Marshal(entries)
 	return string(b), err
@@ -187,7 +194,7 @@ func DecodeHistory(data []byte) ([]request.Event, error) {
 	}
 	history := make([]request.Event, len(entries))
 	for i, e := range entries {
-		history[i] = request.Event{Status: e.Status, At: e.At.UTC(), Remarks: e.Remarks, Actor: e.Actor}
+		history[i] = request.Event{Status: e.Status, At: e.At.UTC(), Remarks: e.Remarks, Actor: e.Actor, AssignedTo: e.Assigned}
 	}
 	return history, nil
 }

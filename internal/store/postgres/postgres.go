@@ -328,14 +328,14 @@ type querier interface {
 }
 
 const requestColumns = `id, reference, service_code, name, address, pincode, email, mobile, details, language,
-	division, region, circle, district, state, status, history, created_at, updated_at`
+	division, region, circle, district, state, status, history, created_at, updated_at, assigned_to`
 
 func scanRequest(row pgx.Row) (request.Request, error) {
 	var r request.Request
 	var history []byte
 	if err := row.Scan(&r.ID, &r.Reference, &r.ServiceCode, &r.Name, &r.Address, &r.Pincode, &r.Email, &r.Mobile,
 		&r.Details, &r.Language, &r.Division, &r.Region, &r.Circle, &r.District, &r.State, &r.Status, &history,
-		&r.CreatedAt, &r.UpdatedAt); err != nil {
+		&r.CreatedAt, &r.UpdatedAt, &r.AssignedTo); err != nil {
 		return request.Request{}, err
 	}
 	r.CreatedAt, r.UpdatedAt = r.CreatedAt.UTC(), r.UpdatedAt.UTC()
@@ -383,13 +383,13 @@ func notFound(err error, what string) error {
 }
 
 const notificationColumns = `id, COALESCE(request_id, 0), channel, kind, recipient, language, secret, status, attempts,
-	last_error, created_at, updated_at, sent_at`
+	last_error, created_at, updated_at, sent_at, request_status`
 
 func scanNotification(row pgx.Row) (store.Notification, error) {
 	var n store.Notification
 	var sent *time.Time
 	if err := row.Scan(&n.ID, &n.RequestID, &n.Channel, &n.Kind, &n.Recipient, &n.Language, &n.Secret, &n.Status, &n.Attempts,
-		&n.LastError, &n.CreatedAt, &n.UpdatedAt, &sent); err != nil {
+		&n.LastError, &n.CreatedAt, &n.UpdatedAt, &sent, &n.RequestStatus); err != nil {
 		return store.Notification{}, err
 	}
 	n.CreatedAt, n.UpdatedAt = n.CreatedAt.UTC(), n.UpdatedAt.UTC()

@@ -273,7 +273,7 @@ func insertRequest(ctx context.Context, tx querier, r request.Request, newRefere
 }
 
 const requestColumns = `id, reference, service_code, name, address, pincode, email, mobile, details, language,
-	division, region, circle, district, state, status, history, created_at, updated_at`
+	division, region, circle, district, state, status, history, created_at, updated_at, assigned_to`
 
 // The statements a submission runs inside its transaction.
 const (
@@ -291,7 +291,7 @@ const (
 )
 
 const queryInsertNotification = `INSERT INTO notifications (request_id, channel, kind, recipient, language, secret,
-		status, created_at, updated_at) VALUES (NULLIF(?, 0), ?, ?, ?, ?, ?, 'queued', ?, ?) RETURNING id`
+		request_status, status, created_at, updated_at) VALUES (NULLIF(?, 0), ?, ?, ?, ?, ?, ?, 'queued', ?, ?) RETURNING id`
 
 // insertNotifications saves the notifications of a change and queues their jobs, in tx.
 func (s *Store) insertNotifications(ctx context.Context, tx *sql.Tx, requestID int64, at time.Time, notes []store.NewNotification) error {
@@ -301,7 +301,7 @@ func (s *Store) insertNotifications(ctx context.Context, tx *sql.Tx, requestID i
 	ids := make([]int64, len(notes))
 	for i, n := range notes {
 		if err := tx.QueryRowContext(ctx, queryInsertNotification, requestID, n.Channel, n.Kind, n.Recipient, n.Language,
-			n.Secret, at.UnixMilli(), at.UnixMilli()).Scan(&ids[i]); err != nil {
+			n.Secret, n.RequestStatus, at.UnixMilli(), at.UnixMilli()).Scan(&ids[i]); err != nil {
 			return fmt.Errorf("sqlite: insert notification: %w", err)
 		}
 	}
@@ -315,13 +315,13 @@ func (s *Store) insertNotifications(ctx context.Context, tx *sql.Tx, requestID i
 }
 
 const notificationColumns = `id, COALESCE(request_id, 0), channel, kind, recipient, language, secret, status, attempts,
-	last_error, created_at, updated_at, COALESCE(sent_at, 0)`
+	last_error, created_at, updated_at, COALESCE(sent_at, 0), request_status`
 
 func scanNotification(row scanner) (store.Notification, error) {
 	var n store.Notification
 	var created, updated, sent int64
 	if err := row.Scan(&n.ID, &n.RequestID, &n.Channel, &n.Kind, &n.Recipient, &n.Language, &n.Secret, &n.Status, &n.Attempts,
-		&n.LastError, &created, &updated, &sent); err != nil {
+		&n.LastError, &created, &updated, &sent, &n.RequestStatus); err != nil {
 		return store.Notification{}, err
 	}
 	n.CreatedAt, n.UpdatedAt = time.UnixMilli(created).UTC(), time.UnixMilli(updated).UTC()
@@ -451,7 +451,7 @@ func scanRequest(row scanner) (request.Request, error) {
 	var history []byte
 	if err := row.Scan(&r.ID, &r.Reference, &r.ServiceCode, &r.Name, &r.Address, &r.Pincode, &r.Email, &r.Mobile,
 		&r.Details, &r.Language, &r.Division, &r.Region, &r.Circle, &r.District, &r.State, &r.Status, &history,
-		&created, &updated); err != nil {
+		&created, &updated, &r.AssignedTo); err != nil {
 		return request.Request{}, err
 	}
 	r.CreatedAt = time.UnixMilli(created).UTC()

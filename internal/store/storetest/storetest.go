@@ -40,6 +40,14 @@ func Run(t *testing.T, open Opener) {
 		{"OTPExpiry", testOTPExpiry},
 		{"OTPAttemptLimit", testOTPAttemptLimit},
 		{"OTPRateLimit", testOTPRateLimit},
+		{"Accounts", testAccounts},
+		{"LoginLockout", testLoginLockout},
+		{"Sessions", testSessions},
+		{"Tokens", testTokens},
+		{"ChangeStatus", testChangeStatus},
+		{"ChangeStatusConcurrent", testChangeStatusConcurrent},
+		{"DeskQueries", testDeskQueries},
+		{"AuditLog", testAuditLog},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

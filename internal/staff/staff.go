@@ -1,0 +1,207 @@
+// Package staff holds the rules for postal staff, free of HTTP and SQL: roles scoped to a
+// unit of the hierarchy, who may see and who may change a request, passwords, and lockout.
+package staff
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/alexedwards/argon2id"
+
+	"github.com/doorstep-post/doorstep/internal/request"
+)
+
+// Role is what an account is for.
+type Role string
+
+// The roles, along the postal hierarchy.
+const (
+	RoleDivision Role = "division" // attends to the requests of one Division
+	RoleRegion   Role = "region"   // watches one Region
+	RoleCircle   Role = "circle"   // watches one Circle
+	RoleAdmin    Role = "admin"    // the national office: accounts and the service catalogue
+)
+
+// Roles in the order forms list them.
+var Roles = []Role{RoleDivision, RoleRegion, RoleCircle, RoleAdmin}
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool {
+	switch r {
+	case RoleDivision, RoleRegion, RoleCircle, RoleAdmin:
+		return true
+	}
+	return false
+}
+
+// Label names the role for people.
+func (r Role) Label() string {
+	switch r {
+	case RoleDivision:
+		return "Division staff"
+	case RoleRegion:
+		return "Region"
+	case RoleCircle:
+		return "Circle"
+	case RoleAdmin:
+		return "National office (admin)"
+	}
+	return string(r)
+}
+
+// Lockout: after MaxFailedLogins wrong passwords in a row an account is locked for LockFor.
+const (
+	MaxFailedLogins = 5
+	LockFor         = 15 * time.Minute
+)
+
+// Account is a member of staff who can log in.
+type Account struct {
+	ID           int64
+	Username     string
+	Role         Role
+	Unit         string // the Division, Region or Circle; empty for admin
+	PasswordHash string
+	Disabled     bool
+	FailedLogins int       // wrong passwords since the last success or lock
+	LockedUntil  time.Time // zero when not locked
+	// PasswordChangedAt ends every session and token issued before it.
+	PasswordChangedAt time.Time
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+}
+
+// Locked reports whether the account is locked at now.
+func (a Account) Locked(now time.Time) bool { return now.Before(a.LockedUntil) }
+
+// Scope is the part of the hierarchy an account sees.
+type Scope struct {
+	Role Role
+	Unit string
+}
+
+// Scope is what the account sees.
+func (a Account) Scope() Scope { return Scope{Role: a.Role, Unit: a.Unit} }
+
+// CanView reports whether the scope covers the request.
+func (s Scope) CanView(r request.Request) bool {
+	switch s.Role {
+	case RoleAdmin:
+		return true
+	case RoleCircle:
+		return r.Circle == s.Unit
+	case RoleRegion:
+		return r.Region != "" && r.Region == s.Unit
+	case RoleDivision:
+		return r.Division == s.Unit
+	}
+	return false
+}
+
+// CanChange reports whether the scope may change the request: only staff of the request's
+// own Division may; everyone above watches.
+func (s Scope) CanChange(r request.Request) bool {
+	return s.Role == RoleDivision && r.Division == s.Unit
+}
+
+// Describe names the scope for people: "Division: New Delhi GPO Division".
+func (s Scope) Describe() string {
+	if s.Role == RoleAdmin {
+		return "All India"
+	}
+	return fmt.Sprintf("%s: %s", s.Role.Label(), s.Unit)
+}
+
+// Field names of account forms and errors.
+const (
+	FieldUsername = "username"
+	FieldPassword = "password"
+	FieldRole     = "role"
+	FieldUnit     = "unit"
+)
+
+// Limits on usernames and passwords.
+const (
+	UsernameMin = 3
+	UsernameMax = 64
+	PasswordMin = 10
+	PasswordMax = 256
+)
+
+// NormalizeUsername is the form a username is stored and compared in.
+func NormalizeUsername(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// CheckUsername explains what is wrong with a username, or returns "".
+func CheckUsername(u string) string {
+	if n := utf8.RuneCountInString(u); n < UsernameMin || n > UsernameMax {
+		return fmt.Sprintf("A username is %d to %d characters.", UsernameMin, UsernameMax)
+	}
+	for _, r := range u {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
+			return "A username uses only letters a-z, digits, dots, dashes and underscores."
+		}
+	}
+	return ""
+}
+
+// CheckPassword explains what is wrong with a new password, or returns "". Length is what
+// makes a password strong; no rules about symbols (NIST SP 800-63B).
+func CheckPassword(p, username string) string {
+	n := utf8.RuneCountInString(p)
+	switch {
+	case n < PasswordMin:
+		return fmt.Sprintf("A password is at least %d characters.", PasswordMin)
+	case n > PasswordMax:
+		return fmt.Sprintf("A password is at most %d characters.", PasswordMax)
+	case strings.Contains(strings.ToLower(p), username) && username != "":
+		return "A password must not contain the username."
+	case strings.Trim(p, string([]rune(p)[:1])) == "":
+		return "Choose a password that is not one character repeated."
+	}
+	return ""
+}
+
+// Argon2id settings: 64 MiB and one pass take about 50 ms on the benchmark machine, which
+// staff notice at login no more than a page load and which makes guessing stolen hashes slow.
+var hashParams = &argon2id.Params{Memory: 64 * 1024, Iterations: 1, Parallelism: 2, SaltLength: 16, KeyLength: 32}
+
+// HashPassword returns an argon2id hash of the password.
+func HashPassword(p string) (string, error) { return argon2id.CreateHash(p, hashParams) }
+
+// PasswordMatches reports whether p is the password of hash.
+func PasswordMatches(p, hash string) bool {
+	ok, err := argon2id.ComparePasswordAndHash(p, hash)
+	return err == nil && ok
+}
+
+// dummyHash is compared against when a username does not exist, so that a login takes as
+// long for an unknown user as for a wrong password and does not reveal which usernames exist.
+var dummyHash, _ = HashPassword("not a password of anyone")
+
+// SpendPasswordTime does the work of one password check and throws the result away.
+func SpendPasswordTime(p string) { PasswordMatches(p, dummyHash) }
+
+// Login errors. ErrBadLogin covers both an unknown user and a wrong password, so that the
+// answer does not tell which usernames exist.
+// Their messages are written for the person logging in.
+const (
+	ErrBadLogin = LoginError("Wrong username or password.")
+	ErrDisabled = LoginError("This account is disabled. Ask your administrator.")
+)
+
+// LoginError is a refused login, with a message for the person logging in.
+type LoginError string
+
+func (e LoginError) Error() string { return string(e) }
+
+// LockedError says until when an account is locked.
+type LockedError struct{ Until time.Time }
+
+func (e *LockedError) Error() string {
+	return fmt.Sprintf("Too many wrong passwords: this account is locked until %s. Try again then, or ask your administrator.", e.Until.In(IST).Format("15:04"))
+}
+
+// IST is Indian Standard Time, in which staff read times.
+var IST = time.FixedZone("IST", 5*3600+1800)

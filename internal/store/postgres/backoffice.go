@@ -1,0 +1,445 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/doorstep-post/doorstep/internal/request"
+	"github.com/doorstep-post/doorstep/internal/staff"
+	"github.com/doorstep-post/doorstep/internal/store"
+)
+
+func fromNull(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+const accountColumns = `id, username, role, unit, password_hash, disabled, failed_logins, locked_until,
+	password_changed_at, created_at, updated_at`
+
+func scanAccount(row pgx.Row, extra ...any) (staff.Account, error) {
+	var a staff.Account
+	var locked *time.Time
+	dest := append([]any{&a.ID, &a.Username, &a.Role, &a.Unit, &a.PasswordHash, &a.Disabled, &a.FailedLogins, &locked,
+		&a.PasswordChangedAt, &a.CreatedAt, &a.UpdatedAt}, extra...)
+	if err := row.Scan(dest...); err != nil {
+		return staff.Account{}, err
+	}
+	a.LockedUntil = fromNull(locked)
+	a.PasswordChangedAt, a.CreatedAt, a.UpdatedAt = a.PasswordChangedAt.UTC(), a.CreatedAt.UTC(), a.UpdatedAt.UTC()
+	return a, nil
+}
+
+// CreateAccount implements store.BackOffice.
+func (s *Store) CreateAccount(ctx context.Context, a staff.Account, audit store.AuditEntry) (staff.Account, error) {
+	a.PasswordChangedAt, a.UpdatedAt = a.CreatedAt, a.CreatedAt
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `INSERT INTO accounts (username, role, unit, password_hash, disabled,
+				password_changed_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6, $6)
+			ON CONFLICT (username) DO NOTHING RETURNING id`,
+			a.Username, a.Role, a.Unit, a.PasswordHash, a.Disabled, a.CreatedAt).Scan(&a.ID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return store.ErrUsernameTaken
+		}
+		if err != nil {
+			return fmt.Errorf("postgres: create account: %w", err)
+		}
+		return insertAudit(ctx, tx, audit, a.CreatedAt, a.Username)
+	})
+	if err != nil {
+		return staff.Account{}, err
+	}
+	return a, nil
+}
+
+// AccountByUsername implements store.BackOffice.
+func (s *Store) AccountByUsername(ctx context.Context, username string) (staff.Account, error) {
+	a, err := scanAccount(s.pool.QueryRow(ctx, `SELECT `+accountColumns+` FROM accounts WHERE username = $1`, username))
+	if err != nil {
+		return staff.Account{}, notFound(err, "account")
+	}
+	return a, nil
+}
+
+// AccountByID implements store.BackOffice.
+func (s *Store) AccountByID(ctx context.Context, id int64) (staff.Account, error) {
+	a, err := scanAccount(s.pool.QueryRow(ctx, `SELECT `+accountColumns+` FROM accounts WHERE id = $1`, id))
+	if err != nil {
+		return staff.Account{}, notFound(err, "account")
+	}
+	return a, nil
+}
+
+// Accounts implements store.BackOffice.
+func (s *Store) Accounts(ctx context.Context) ([]staff.Account, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+accountColumns+` FROM accounts ORDER BY username`)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: accounts: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (staff.Account, error) { return scanAccount(row) })
+	if err != nil {
+		return nil, fmt.Errorf("postgres: accounts: %w", err)
+	}
+	return out, nil
+}
+
+func (s *Store) updateAccount(ctx context.Context, at time.Time, audit store.AuditEntry, query string, args ...any) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var username string
+		if err := tx.QueryRow(ctx, query, args...).Scan(&username); err != nil {
+			return notFound(err, "update account")
+		}
+		return insertAudit(ctx, tx, audit, at, username)
+	})
+}
+
+// SetAccountDisabled implements store.BackOffice.
+func (s *Store) SetAccountDisabled(ctx context.Context, id int64, disabled bool, at time.Time, audit store.AuditEntry) error {
+	return s.updateAccount(ctx, at, audit, `UPDATE accounts SET disabled = $1, updated_at = $2 WHERE id = $3 RETURNING username`,
+		disabled, at, id)
+}
+
+// SetPassword implements store.BackOffice.
+func (s *Store) SetPassword(ctx context.Context, id int64, hash string, at time.Time, audit store.AuditEntry) error {
+	return s.updateAccount(ctx, at, audit, `UPDATE accounts SET password_hash = $1, failed_logins = 0, locked_until = NULL,
+			password_changed_at = $2, updated_at = $2 WHERE id = $3 RETURNING username`, hash, at, id)
+}
+
+// RecordLoginFailure implements store.BackOffice, counting and locking in one statement (the
+// row lock orders concurrent ones) so that every wrong password is counted.
+func (s *Store) RecordLoginFailure(ctx context.Context, id int64, at time.Time) (staff.Account, error) {
+	a, err := scanAccount(s.pool.QueryRow(ctx, `UPDATE accounts SET
+			locked_until = CASE WHEN failed_logins + 1 >= $1 THEN $2 ELSE locked_until END,
+			failed_logins = CASE WHEN failed_logins + 1 >= $1 THEN 0 ELSE failed_logins + 1 END,
+			updated_at = $3
+		WHERE id = $4 RETURNING `+accountColumns,
+		staff.MaxFailedLogins, at.Add(staff.LockFor), at, id))
+	if err != nil {
+		return staff.Account{}, notFound(err, "record login failure")
+	}
+	return a, nil
+}
+
+// RecordLoginSuccess implements store.BackOffice.
+func (s *Store) RecordLoginSuccess(ctx context.Context, id int64, at time.Time) error {
+	_, err := s.pool.Exec(ctx, `UPDATE accounts SET failed_logins = 0, updated_at = $1 WHERE id = $2 AND failed_logins <> 0`, at, id)
+	if err != nil {
+		return fmt.Errorf("postgres: record login: %w", err)
+	}
+	return nil
+}
+
+// FindSession implements store.BackOffice.
+func (s *Store) FindSession(ctx context.Context, token string, now time.Time) ([]byte, bool, error) {
+	var data []byte
+	err := s.pool.QueryRow(ctx, `SELECT data FROM sessions WHERE token = $1 AND expiry > $2`, token, now).Scan(&data)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("postgres: find session: %w", err)
+	}
+	return data, true, nil
+}
+
+// CommitSession implements store.BackOffice.
+func (s *Store) CommitSession(ctx context.Context, token string, data []byte, expiry time.Time) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO sessions (token, data, expiry) VALUES ($1, $2, $3)
+		ON CONFLICT (token) DO UPDATE SET data = excluded.data, expiry = excluded.expiry`, token, data, expiry)
+	if err != nil {
+		return fmt.Errorf("postgres: commit session: %w", err)
+	}
+	return nil
+}
+
+// DeleteSession implements store.BackOffice.
+func (s *Store) DeleteSession(ctx context.Context, token string) error {
+	if _, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE token = $1`, token); err != nil {
+		return fmt.Errorf("postgres: delete session: %w", err)
+	}
+	return nil
+}
+
+// DeleteExpiredSessions implements store.BackOffice.
+func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time) (int, error) {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE expiry <= $1`, now)
+	if err != nil {
+		return 0, fmt.Errorf("postgres: delete expired sessions: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
+// CreateToken implements store.BackOffice.
+func (s *Store) CreateToken(ctx context.Context, t store.Token) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO api_tokens (hash, account_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
+		t.Hash, t.AccountID, t.CreatedAt, t.ExpiresAt)
+	if err != nil {
+		return fmt.Errorf("postgres: create token: %w", err)
+	}
+	return nil
+}
+
+// AccountByToken implements store.BackOffice.
+func (s *Store) AccountByToken(ctx context.Context, hash string, now time.Time) (staff.Account, store.Token, error) {
+	t := store.Token{Hash: hash}
+	a, err := scanAccount(s.pool.QueryRow(ctx, `SELECT `+prefixed("a.", accountColumns)+`, t.created_at, t.expires_at
+		FROM api_tokens t JOIN accounts a ON a.id = t.account_id
+		WHERE t.hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2`, hash, now), &t.CreatedAt, &t.ExpiresAt)
+	if err != nil {
+		return staff.Account{}, store.Token{}, notFound(err, "token")
+	}
+	t.AccountID, t.CreatedAt, t.ExpiresAt = a.ID, t.CreatedAt.UTC(), t.ExpiresAt.UTC()
+	return a, t, nil
+}
+
+func prefixed(prefix, columns string) string {
+	parts := strings.Split(columns, ",")
+	for i, p := range parts {
+		parts[i] = prefix + strings.TrimSpace(p)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// RevokeToken implements store.BackOffice.
+func (s *Store) RevokeToken(ctx context.Context, hash string, at time.Time) error {
+	_, err := s.pool.Exec(ctx, `UPDATE api_tokens SET revoked_at = $1 WHERE hash = $2 AND revoked_at IS NULL`, at, hash)
+	if err != nil {
+		return fmt.Errorf("postgres: revoke token: %w", err)
+	}
+	return nil
+}
+
+// deskWhere builds the WHERE clause of a desk query; withStatuses false leaves out the status
+// filter (for counts by status).
+func deskWhere(q store.DeskQuery, withStatuses bool) (string, []any) {
+	var conds []string
+	var args []any
+	add := func(cond string, a any) {
+		args = append(args, a)
+		conds = append(conds, fmt.Sprintf(cond, len(args)))
+	}
+	if q.Division != "" {
+		add("division = $%d", q.Division)
+	}
+	if q.Region != "" {
+		add("region = $%d", q.Region)
+	}
+	if q.Circle != "" {
+		add("circle = $%d", q.Circle)
+	}
+	if withStatuses && len(q.Statuses) > 0 {
+		statuses := make([]string, len(q.Statuses))
+		for i, st := range q.Statuses {
+			statuses[i] = string(st)
+		}
+		add("status = ANY($%d)", statuses)
+	}
+	if q.Service != "" {
+		add("service_code = $%d", q.Service)
+	}
+	if q.Pincode != "" {
+		add("pincode = $%d", q.Pincode)
+	}
+	if q.AssignedTo != "" {
+		add("assigned_to = $%d", q.AssignedTo)
+	}
+	if !q.CreatedFrom.IsZero() {
+		add("created_at >= $%d", q.CreatedFrom)
+	}
+	if !q.CreatedBefore.IsZero() {
+		add("created_at < $%d", q.CreatedBefore)
+	}
+	if q.Reference != "" {
+		add("reference = $%d", q.Reference)
+	}
+	if q.Mobile != "" {
+		add("mobile = $%d", q.Mobile)
+	}
+	if q.NameContains != "" {
+		add("strpos(lower(name), lower($%d)) > 0", q.NameContains)
+	}
+	return strings.Join(conds, " AND "), args
+}
+
+// DeskRequests implements store.BackOffice.
+func (s *Store) DeskRequests(ctx context.Context, q store.DeskQuery) ([]request.Request, error) {
+	where, args := deskWhere(q, true)
+	order, cmp := "ASC", ">"
+	if q.NewestFirst {
+		order, cmp = "DESC", "<"
+	}
+	if q.After != nil {
+		args = append(args, q.After.CreatedAt, q.After.ID)
+		cond := fmt.Sprintf("(created_at, id) %s ($%d, $%d)", cmp, len(args)-1, len(args))
+		if where == "" {
+			where = cond
+		} else {
+			where += " AND " + cond
+		}
+	}
+	query := `SELECT ` + requestColumns + ` FROM requests`
+	if where != "" {
+		query += " WHERE " + where
+	}
+	query += ` ORDER BY created_at ` + order + `, id ` + order
+	if q.Limit > 0 {
+		query += fmt.Sprintf(" LIMIT %d", q.Limit)
+	}
+	rows, err := s.pool.Query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: desk requests: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (request.Request, error) { return scanRequest(row) })
+	if err != nil {
+		return nil, fmt.Errorf("postgres: desk requests: %w", err)
+	}
+	return out, nil
+}
+
+// DeskCounts implements store.BackOffice.
+func (s *Store) DeskCounts(ctx context.Context, q store.DeskQuery) (map[request.Status]int, error) {
+	where, args := deskWhere(q, false)
+	query := `SELECT status, count(*) FROM requests`
+	if where != "" {
+		query += " WHERE " + where
+	}
+	rows, err := s.pool.Query(ctx, query+` GROUP BY status`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: desk counts: %w", err)
+	}
+	defer rows.Close()
+	out := map[request.Status]int{}
+	for rows.Next() {
+		var st request.Status
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, fmt.Errorf("postgres: desk counts: %w", err)
+		}
+		out[st] = n
+	}
+	return out, rows.Err()
+}
+
+// ChangeStatus implements store.BackOffice.
+func (s *Store) ChangeStatus(ctx context.Context, c store.StatusChange) (request.Request, error) {
+	event, err := store.EncodeHistory([]request.Event{{Status: c.Change.To, At: c.At, Remarks: c.Change.Remarks,
+		Actor: c.Actor, AssignedTo: c.Change.AssignedTo}})
+	if err != nil {
+		return request.Request{}, err
+	}
+	var r request.Request
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		// The status in the WHERE clause makes the check and the change one step: a change
+		// checked against a status someone else has since changed matches no row.
+		var err error
+		r, err = scanRequest(tx.QueryRow(ctx, `UPDATE requests SET status = $1,
+				assigned_to = CASE WHEN $2 <> '' THEN $2 ELSE assigned_to END,
+				history = history || $3::jsonb,
+				updated_at = $4
+			WHERE id = $5 AND status = $6 RETURNING `+requestColumns,
+			c.Change.To, c.Change.AssignedTo, event, c.At, c.RequestID, c.From))
+		if errors.Is(err, pgx.ErrNoRows) {
+			var exists bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM requests WHERE id = $1)`, c.RequestID).Scan(&exists); err != nil {
+				return fmt.Errorf("postgres: change status: %w", err)
+			}
+			if !exists {
+				return store.ErrNotFound
+			}
+			return store.ErrStatusChanged
+		}
+		if err != nil {
+			return fmt.Errorf("postgres: change status: %w", err)
+		}
+		if len(c.Notifications) > 0 {
+			ids := make([]int64, len(c.Notifications))
+			for i, n := range c.Notifications {
+				if err := tx.QueryRow(ctx, `INSERT INTO notifications (request_id, channel, kind, recipient, language, secret,
+						request_status, status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8, $8) RETURNING id`,
+					r.ID, n.Channel, n.Kind, n.Recipient, n.Language, n.Secret, n.RequestStatus, c.At).Scan(&ids[i]); err != nil {
+					return fmt.Errorf("postgres: insert notification: %w", err)
+				}
+			}
+			if s.enqueue != nil {
+				if err := s.enqueue(ctx, tx, ids); err != nil {
+					return fmt.Errorf("postgres: queue notifications: %w", err)
+				}
+			}
+		}
+		return insertAudit(ctx, tx, c.Audit, c.At, string(r.Reference))
+	})
+	if err != nil {
+		return request.Request{}, err
+	}
+	return r, nil
+}
+
+// insertAudit writes an audit entry, filling in its time and target if empty. An entry
+// without an action is not written (the caller had nothing to record).
+func insertAudit(ctx context.Context, tx pgx.Tx, e store.AuditEntry, at time.Time, target string) error {
+	if e.Action == "" {
+		return nil
+	}
+	if e.At.IsZero() {
+		e.At = at
+	}
+	if e.Target == "" {
+		e.Target = target
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO audit_log (at, actor, role, unit, ip, action, target, details)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, e.At, e.Actor, e.Role, e.Unit, e.IP, e.Action, e.Target, e.Details)
+	if err != nil {
+		return fmt.Errorf("postgres: audit: %w", err)
+	}
+	return nil
+}
+
+// Audit implements store.BackOffice.
+func (s *Store) Audit(ctx context.Context, e store.AuditEntry) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return insertAudit(ctx, tx, e, time.Now(), "") })
+}
+
+// AuditLog implements store.BackOffice.
+func (s *Store) AuditLog(ctx context.Context, q store.AuditQuery) ([]store.AuditEntry, error) {
+	var conds []string
+	var args []any
+	for _, f := range []struct{ col, val string }{{"actor", q.Actor}, {"action", q.Action}, {"target", q.Target}} {
+		if f.val != "" {
+			args = append(args, f.val)
+			conds = append(conds, fmt.Sprintf("%s = $%d", f.col, len(args)))
+		}
+	}
+	if q.Before > 0 {
+		args = append(args, q.Before)
+		conds = append(conds, fmt.Sprintf("id < $%d", len(args)))
+	}
+	query := `SELECT id, at, actor, role, unit, ip, action, target, details FROM audit_log`
+	if len(conds) > 0 {
+		query += " WHERE " + strings.Join(conds, " AND ")
+	}
+	query += " ORDER BY id DESC"
+	if q.Limit > 0 {
+		query += fmt.Sprintf(" LIMIT %d", q.Limit)
+	}
+	rows, err := s.pool.Query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: audit log: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.AuditEntry, error) {
+		var e store.AuditEntry
+		err := row.Scan(&e.ID, &e.At, &e.Actor, &e.Role, &e.Unit, &e.IP, &e.Action, &e.Target, &e.Details)
+		e.At = e.At.UTC()
+		return e, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: audit log: %w", err)
+	}
+	return out, nil
+}

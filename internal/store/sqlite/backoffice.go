@@ -1,0 +1,468 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/doorstep-post/doorstep/internal/request"
+	"github.com/doorstep-post/doorstep/internal/staff"
+	"github.com/doorstep-post/doorstep/internal/store"
+)
+
+func timeOrZero(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms).UTC()
+}
+
+// begin starts a write transaction on the single writer.
+func (s *Store) begin(ctx context.Context) (*sql.Tx, error) {
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: begin: %w", err)
+	}
+	return tx, nil
+}
+
+func commitTx(tx *sql.Tx) error {
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: commit: %w", err)
+	}
+	return nil
+}
+
+const accountColumns = `id, username, role, unit, password_hash, disabled, failed_logins, locked_until,
+	password_changed_at, created_at, updated_at`
+
+func scanAccount(row scanner) (staff.Account, error) {
+	var a staff.Account
+	var locked, changed, created, updated int64
+	err := row.Scan(&a.ID, &a.Username, &a.Role, &a.Unit, &a.PasswordHash, &a.Disabled, &a.FailedLogins, &locked,
+		&changed, &created, &updated)
+	a.LockedUntil, a.PasswordChangedAt = timeOrZero(locked), timeOrZero(changed)
+	a.CreatedAt, a.UpdatedAt = timeOrZero(created), timeOrZero(updated)
+	return a, err
+}
+
+// CreateAccount implements store.BackOffice.
+func (s *Store) CreateAccount(ctx context.Context, a staff.Account, audit store.AuditEntry) (staff.Account, error) {
+	tx, err := s.begin(ctx)
+	if err != nil {
+		return staff.Account{}, err
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	a.PasswordChangedAt, a.UpdatedAt = a.CreatedAt, a.CreatedAt
+	err = tx.QueryRowContext(ctx, `INSERT INTO accounts (username, role, unit, password_hash, disabled,
+			password_changed_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (username) DO NOTHING RETURNING id`,
+		a.Username, a.Role, a.Unit, a.PasswordHash, a.Disabled, a.CreatedAt.UnixMilli(), a.CreatedAt.UnixMilli(),
+		a.CreatedAt.UnixMilli()).Scan(&a.ID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return staff.Account{}, store.ErrUsernameTaken
+	}
+	if err != nil {
+		return staff.Account{}, fmt.Errorf("sqlite: create account: %w", err)
+	}
+	if err := insertAudit(ctx, tx, audit, a.CreatedAt, a.Username); err != nil {
+		return staff.Account{}, err
+	}
+	return a, commitTx(tx)
+}
+
+// AccountByUsername implements store.BackOffice.
+func (s *Store) AccountByUsername(ctx context.Context, username string) (staff.Account, error) {
+	a, err := scanAccount(s.readers.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE username = ?`, username))
+	if err != nil {
+		return staff.Account{}, notFound(err, "account")
+	}
+	return a, nil
+}
+
+// AccountByID implements store.BackOffice.
+func (s *Store) AccountByID(ctx context.Context, id int64) (staff.Account, error) {
+	a, err := scanAccount(s.readers.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE id = ?`, id))
+	if err != nil {
+		return staff.Account{}, notFound(err, "account")
+	}
+	return a, nil
+}
+
+// Accounts implements store.BackOffice.
+func (s *Store) Accounts(ctx context.Context) ([]staff.Account, error) {
+	rows, err := s.readers.QueryContext(ctx, `SELECT `+accountColumns+` FROM accounts ORDER BY username`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: accounts: %w", err)
+	}
+	defer rows.Close()
+	var out []staff.Account
+	for rows.Next() {
+		a, err := scanAccount(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: accounts: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// updateAccount runs one UPDATE of an account and its audit entry in a transaction.
+func (s *Store) updateAccount(ctx context.Context, id int64, at time.Time, audit store.AuditEntry, query string, args ...any) error {
+	tx, err := s.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	var username string
+	if err := tx.QueryRowContext(ctx, query, args...).Scan(&username); err != nil {
+		return notFound(err, "update account")
+	}
+	if err := insertAudit(ctx, tx, audit, at, username); err != nil {
+		return err
+	}
+	return commitTx(tx)
+}
+
+// SetAccountDisabled implements store.BackOffice.
+func (s *Store) SetAccountDisabled(ctx context.Context, id int64, disabled bool, at time.Time, audit store.AuditEntry) error {
+	return s.updateAccount(ctx, id, at, audit, `UPDATE accounts SET disabled = ?, updated_at = ? WHERE id = ? RETURNING username`,
+		disabled, at.UnixMilli(), id)
+}
+
+// SetPassword implements store.BackOffice.
+func (s *Store) SetPassword(ctx context.Context, id int64, hash string, at time.Time, audit store.AuditEntry) error {
+	return s.updateAccount(ctx, id, at, audit, `UPDATE accounts SET password_hash = ?, failed_logins = 0, locked_until = 0,
+			password_changed_at = ?, updated_at = ? WHERE id = ? RETURNING username`,
+		hash, at.UnixMilli(), at.UnixMilli(), id)
+}
+
+// RecordLoginFailure implements store.BackOffice, counting and locking in one statement so
+// that concurrent wrong passwords are all counted.
+func (s *Store) RecordLoginFailure(ctx context.Context, id int64, at time.Time) (staff.Account, error) {
+	a, err := scanAccount(s.writer.QueryRowContext(ctx, `UPDATE accounts SET
+			locked_until = CASE WHEN failed_logins + 1 >= ? THEN ? ELSE locked_until END,
+			failed_logins = CASE WHEN failed_logins + 1 >= ? THEN 0 ELSE failed_logins + 1 END,
+			updated_at = ?
+		WHERE id = ? RETURNING `+accountColumns,
+		staff.MaxFailedLogins, at.Add(staff.LockFor).UnixMilli(), staff.MaxFailedLogins, at.UnixMilli(), id))
+	if err != nil {
+		return staff.Account{}, notFound(err, "record login failure")
+	}
+	return a, nil
+}
+
+// RecordLoginSuccess implements store.BackOffice.
+func (s *Store) RecordLoginSuccess(ctx context.Context, id int64, at time.Time) error {
+	// Most logins follow no failure: skip the write (an fsync on the single writer) then.
+	_, err := s.writer.ExecContext(ctx, `UPDATE accounts SET failed_logins = 0, updated_at = ?
+		WHERE id = ? AND failed_logins <> 0`, at.UnixMilli(), id)
+	if err != nil {
+		return fmt.Errorf("sqlite: record login: %w", err)
+	}
+	return nil
+}
+
+// FindSession implements store.BackOffice.
+func (s *Store) FindSession(ctx context.Context, token string, now time.Time) ([]byte, bool, error) {
+	var data []byte
+	err := s.readers.QueryRowContext(ctx, `SELECT data FROM sessions WHERE token = ? AND expiry > ?`, token, now.UnixMilli()).Scan(&data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("sqlite: find session: %w", err)
+	}
+	return data, true, nil
+}
+
+// CommitSession implements store.BackOffice.
+func (s *Store) CommitSession(ctx context.Context, token string, data []byte, expiry time.Time) error {
+	_, err := s.writer.ExecContext(ctx, `INSERT INTO sessions (token, data, expiry) VALUES (?, ?, ?)
+		ON CONFLICT (token) DO UPDATE SET data = excluded.data, expiry = excluded.expiry`, token, data, expiry.UnixMilli())
+	if err != nil {
+		return fmt.Errorf("sqlite: commit session: %w", err)
+	}
+	return nil
+}
+
+// DeleteSession implements store.BackOffice.
+func (s *Store) DeleteSession(ctx context.Context, token string) error {
+	if _, err := s.writer.ExecContext(ctx, `DELETE FROM sessions WHERE token = ?`, token); err != nil {
+		return fmt.Errorf("sqlite: delete session: %w", err)
+	}
+	return nil
+}
+
+// DeleteExpiredSessions implements store.BackOffice.
+func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time) (int, error) {
+	res, err := s.writer.ExecContext(ctx, `DELETE FROM sessions WHERE expiry <= ?`, now.UnixMilli())
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: delete expired sessions: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
+// CreateToken implements store.BackOffice.
+func (s *Store) CreateToken(ctx context.Context, t store.Token) error {
+	_, err := s.writer.ExecContext(ctx, `INSERT INTO api_tokens (hash, account_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
+		t.Hash, t.AccountID, t.CreatedAt.UnixMilli(), t.ExpiresAt.UnixMilli())
+	if err != nil {
+		return fmt.Errorf("sqlite: create token: %w", err)
+	}
+	return nil
+}
+
+// AccountByToken implements store.BackOffice.
+func (s *Store) AccountByToken(ctx context.Context, hash string, now time.Time) (staff.Account, store.Token, error) {
+	row := s.readers.QueryRowContext(ctx, `SELECT t.created_at, t.expires_at, `+prefixed("a.", accountColumns)+`
+		FROM api_tokens t JOIN accounts a ON a.id = t.account_id
+		WHERE t.hash = ? AND t.revoked_at = 0 AND t.expires_at > ?`, hash, now.UnixMilli())
+	var created, expires int64
+	var a staff.Account
+	var locked, changed, acreated, updated int64
+	err := row.Scan(&created, &expires, &a.ID, &a.Username, &a.Role, &a.Unit, &a.PasswordHash, &a.Disabled,
+		&a.FailedLogins, &locked, &changed, &acreated, &updated)
+	if err != nil {
+		return staff.Account{}, store.Token{}, notFound(err, "token")
+	}
+	a.LockedUntil, a.PasswordChangedAt = timeOrZero(locked), timeOrZero(changed)
+	a.CreatedAt, a.UpdatedAt = timeOrZero(acreated), timeOrZero(updated)
+	return a, store.Token{Hash: hash, AccountID: a.ID, CreatedAt: timeOrZero(created), ExpiresAt: timeOrZero(expires)}, nil
+}
+
+func prefixed(prefix, columns string) string {
+	parts := strings.Split(columns, ",")
+	for i, p := range parts {
+		parts[i] = prefix + strings.TrimSpace(p)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// RevokeToken implements store.BackOffice.
+func (s *Store) RevokeToken(ctx context.Context, hash string, at time.Time) error {
+	_, err := s.writer.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE hash = ? AND revoked_at = 0`, at.UnixMilli(), hash)
+	if err != nil {
+		return fmt.Errorf("sqlite: revoke token: %w", err)
+	}
+	return nil
+}
+
+// deskWhere builds the WHERE clause of a desk query; withStatuses false leaves out the status
+// filter (for counts by status).
+func deskWhere(q store.DeskQuery, withStatuses bool) (string, []any) {
+	var conds []string
+	var args []any
+	add := func(cond string, a ...any) { conds = append(conds, cond); args = append(args, a...) }
+	if q.Division != "" {
+		add("division = ?", q.Division)
+	}
+	if q.Region != "" {
+		add("region = ?", q.Region)
+	}
+	if q.Circle != "" {
+		add("circle = ?", q.Circle)
+	}
+	if withStatuses && len(q.Statuses) > 0 {
+		marks := strings.TrimSuffix(strings.Repeat("?, ", len(q.Statuses)), ", ")
+		for _, st := range q.Statuses {
+			args = append(args, st)
+		}
+		conds = append(conds, "status IN ("+marks+")")
+	}
+	if q.Service != "" {
+		add("service_code = ?", q.Service)
+	}
+	if q.Pincode != "" {
+		add("pincode = ?", q.Pincode)
+	}
+	if q.AssignedTo != "" {
+		add("assigned_to = ?", q.AssignedTo)
+	}
+	if !q.CreatedFrom.IsZero() {
+		add("created_at >= ?", q.CreatedFrom.UnixMilli())
+	}
+	if !q.CreatedBefore.IsZero() {
+		add("created_at < ?", q.CreatedBefore.UnixMilli())
+	}
+	if q.Reference != "" {
+		add("reference = ?", q.Reference)
+	}
+	if q.Mobile != "" {
+		add("mobile = ?", q.Mobile)
+	}
+	if q.NameContains != "" {
+		add("instr(lower(name), lower(?)) > 0", q.NameContains)
+	}
+	if len(conds) == 0 {
+		return "", nil
+	}
+	return " WHERE " + strings.Join(conds, " AND "), args
+}
+
+// DeskRequests implements store.BackOffice.
+func (s *Store) DeskRequests(ctx context.Context, q store.DeskQuery) ([]request.Request, error) {
+	where, args := deskWhere(q, true)
+	order, cmp := "ASC", ">"
+	if q.NewestFirst {
+		order, cmp = "DESC", "<"
+	}
+	if q.After != nil {
+		cond := fmt.Sprintf("(created_at, id) %s (?, ?)", cmp)
+		if where == "" {
+			where = " WHERE " + cond
+		} else {
+			where += " AND " + cond
+		}
+		args = append(args, q.After.CreatedAt.UnixMilli(), q.After.ID)
+	}
+	query := `SELECT ` + requestColumns + ` FROM requests` + where + ` ORDER BY created_at ` + order + `, id ` + order
+	if q.Limit > 0 {
+		query += fmt.Sprintf(" LIMIT %d", q.Limit)
+	}
+	rows, err := s.readers.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: desk requests: %w", err)
+	}
+	defer rows.Close()
+	var out []request.Request
+	for rows.Next() {
+		r, err := scanRequest(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: desk requests: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// DeskCounts implements store.BackOffice.
+func (s *Store) DeskCounts(ctx context.Context, q store.DeskQuery) (map[request.Status]int, error) {
+	where, args := deskWhere(q, false)
+	rows, err := s.readers.QueryContext(ctx, `SELECT status, count(*) FROM requests`+where+` GROUP BY status`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: desk counts: %w", err)
+	}
+	defer rows.Close()
+	out := map[request.Status]int{}
+	for rows.Next() {
+		var st request.Status
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, fmt.Errorf("sqlite: desk counts: %w", err)
+		}
+		out[st] = n
+	}
+	return out, rows.Err()
+}
+
+// ChangeStatus implements store.BackOffice.
+func (s *Store) ChangeStatus(ctx context.Context, c store.StatusChange) (request.Request, error) {
+	event, err := store.EncodeHistory([]request.Event{{Status: c.Change.To, At: c.At, Remarks: c.Change.Remarks,
+		Actor: c.Actor, AssignedTo: c.Change.AssignedTo}})
+	if err != nil {
+		return request.Request{}, err
+	}
+	tx, err := s.begin(ctx)
+	if err != nil {
+		return request.Request{}, err
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	// The status in the WHERE clause makes the check and the change one step: a change
+	// checked against a status someone else has since changed matches no row.
+	r, err := scanRequest(tx.QueryRowContext(ctx, `UPDATE requests SET status = ?,
+			assigned_to = CASE WHEN ? <> '' THEN ? ELSE assigned_to END,
+			history = json_insert(history, '$[#]', json_extract(?, '$[0]')),
+			updated_at = ?
+		WHERE id = ? AND status = ? RETURNING `+requestColumns,
+		c.Change.To, c.Change.AssignedTo, c.Change.AssignedTo, event, c.At.UnixMilli(), c.RequestID, c.From))
+	if errors.Is(err, sql.ErrNoRows) {
+		var exists int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM requests WHERE id = ?`, c.RequestID).Scan(&exists); err != nil {
+			return request.Request{}, fmt.Errorf("sqlite: change status: %w", err)
+		}
+		if exists == 0 {
+			return request.Request{}, store.ErrNotFound
+		}
+		return request.Request{}, store.ErrStatusChanged
+	}
+	if err != nil {
+		return request.Request{}, fmt.Errorf("sqlite: change status: %w", err)
+	}
+	if err := s.insertNotifications(ctx, tx, r.ID, c.At, c.Notifications); err != nil {
+		return request.Request{}, err
+	}
+	if err := insertAudit(ctx, tx, c.Audit, c.At, string(r.Reference)); err != nil {
+		return request.Request{}, err
+	}
+	return r, commitTx(tx)
+}
+
+// insertAudit writes an audit entry in tx, filling in its time and target if empty. An
+// entry without an action is not written (the caller had nothing to record).
+func insertAudit(ctx context.Context, tx querier, e store.AuditEntry, at time.Time, target string) error {
+	if e.Action == "" {
+		return nil
+	}
+	if e.At.IsZero() {
+		e.At = at
+	}
+	if e.Target == "" {
+		e.Target = target
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO audit_log (at, actor, role, unit, ip, action, target, details)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, e.At.UnixMilli(), e.Actor, e.Role, e.Unit, e.IP, e.Action, e.Target, e.Details)
+	if err != nil {
+		return fmt.Errorf("sqlite: audit: %w", err)
+	}
+	return nil
+}
+
+// Audit implements store.BackOffice.
+func (s *Store) Audit(ctx context.Context, e store.AuditEntry) error {
+	return insertAudit(ctx, s.writer, e, time.Now(), "")
+}
+
+// AuditLog implements store.BackOffice.
+func (s *Store) AuditLog(ctx context.Context, q store.AuditQuery) ([]store.AuditEntry, error) {
+	var conds []string
+	var args []any
+	for _, f := range []struct{ col, val string }{{"actor", q.Actor}, {"action", q.Action}, {"target", q.Target}} {
+		if f.val != "" {
+			conds = append(conds, f.col+" = ?")
+			args = append(args, f.val)
+		}
+	}
+	if q.Before > 0 {
+		conds = append(conds, "id < ?")
+		args = append(args, q.Before)
+	}
+	query := `SELECT id, at, actor, role, unit, ip, action, target, details FROM audit_log`
+	if len(conds) > 0 {
+		query += " WHERE " + strings.Join(conds, " AND ")
+	}
+	query += " ORDER BY id DESC"
+	if q.Limit > 0 {
+		query += fmt.Sprintf(" LIMIT %d", q.Limit)
+	}
+	rows, err := s.readers.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: audit log: %w", err)
+	}
+	defer rows.Close()
+	var out []store.AuditEntry
+	for rows.Next() {
+		var e store.AuditEntry
+		var at int64
+		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.Role, &e.Unit, &e.IP, &e.Action, &e.Target, &e.Details); err != nil {
+			return nil, fmt.Errorf("sqlite: audit log: %w", err)
+		}
+		e.At = timeOrZero(at)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,378 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/doorstep-post/doorstep/internal/request"
+	"github.com/doorstep-post/doorstep/internal/staff"
+	"github.com/doorstep-post/doorstep/internal/store"
+)
+
+func newAccount(t *testing.T, st store.Store, username string, role staff.Role, unit string) staff.Account {
+	t.Helper()
+	a, err := st.CreateAccount(context.Background(), staff.Account{Username: username, Role: role, Unit: unit,
+		PasswordHash: "hash-of-" + username, CreatedAt: base}, store.AuditEntry{Actor: "admin", Action: "account_create"})
+	if err != nil {
+		t.Fatalf("CreateAccount: %v", err)
+	}
+	return a
+}
+
+func testAccounts(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	a := newAccount(t, st, "nd.gpo", staff.RoleDivision, "New Delhi GPO Division")
+	if a.ID == 0 || !a.PasswordChangedAt.Equal(base) {
+		t.Fatalf("created account %+v", a)
+	}
+	if _, err := st.CreateAccount(ctx, staff.Account{Username: "nd.gpo", Role: staff.RoleAdmin, PasswordHash: "x", CreatedAt: base},
+		store.AuditEntry{}); !errors.Is(err, store.ErrUsernameTaken) {
+		t.Fatalf("second nd.gpo: %v, want ErrUsernameTaken", err)
+	}
+	newAccount(t, st, "admin", staff.RoleAdmin, "")
+	got, err := st.AccountByUsername(ctx, "nd.gpo")
+	if err != nil || got.ID != a.ID || got.Role != staff.RoleDivision || got.Unit != "New Delhi GPO Division" ||
+		got.PasswordHash != "hash-of-nd.gpo" || got.Disabled || !got.CreatedAt.Equal(base) {
+		t.Fatalf("AccountByUsername = %+v, %v", got, err)
+	}
+	if _, err := st.AccountByUsername(ctx, "nobody"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("unknown username: %v", err)
+	}
+	later := base.Add(time.Hour)
+	if err := st.SetAccountDisabled(ctx, a.ID, true, later, store.AuditEntry{Actor: "admin", Action: "account_disable"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetPassword(ctx, a.ID, "new-hash", later, store.AuditEntry{Actor: "admin", Action: "password_reset"}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = st.AccountByID(ctx, a.ID)
+	if !got.Disabled || got.PasswordHash != "new-hash" || !got.PasswordChangedAt.Equal(later) {
+		t.Errorf("after disable and reset: %+v", got)
+	}
+	if err := st.SetAccountDisabled(ctx, 9999, true, later, store.AuditEntry{}); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("disable unknown: %v", err)
+	}
+	all, err := st.Accounts(ctx)
+	if err != nil || len(all) != 2 || all[0].Username != "admin" || all[1].Username != "nd.gpo" {
+		t.Errorf("Accounts = %v, %v", all, err)
+	}
+	log, _ := st.AuditLog(ctx, store.AuditQuery{Target: "nd.gpo"})
+	var actions []string
+	for _, e := range log {
+		actions = append(actions, e.Action)
+	}
+	if !slices.Equal(actions, []string{"password_reset", "account_disable", "account_create"}) {
+		t.Errorf("audit of nd.gpo = %v", actions)
+	}
+}
+
+func testLoginLockout(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	a := newAccount(t, st, "nd.gpo", staff.RoleDivision, "New Delhi GPO Division")
+	at := base
+	for i := 1; i < staff.MaxFailedLogins; i++ {
+		got, err := st.RecordLoginFailure(ctx, a.ID, at)
+		if err != nil || got.FailedLogins != i || got.Locked(at) {
+			t.Fatalf("failure %d: %+v, %v", i, got, err)
+		}
+	}
+	got, err := st.RecordLoginFailure(ctx, a.ID, at)
+	if err != nil || !got.Locked(at) || !got.LockedUntil.Equal(at.Add(staff.LockFor)) || got.FailedLogins != 0 {
+		t.Fatalf("failure %d: %+v, %v; want locked for %v", staff.MaxFailedLogins, got, err, staff.LockFor)
+	}
+	if got.Locked(at.Add(staff.LockFor)) {
+		t.Error("still locked after the lock time")
+	}
+	// A success clears the count; a password reset clears the lock.
+	if _, err := st.RecordLoginFailure(ctx, a.ID, at); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.RecordLoginSuccess(ctx, a.ID, at); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := st.AccountByID(ctx, a.ID); got.FailedLogins != 0 {
+		t.Errorf("after success FailedLogins = %d", got.FailedLogins)
+	}
+	if err := st.SetPassword(ctx, a.ID, "h", at, store.AuditEntry{}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := st.AccountByID(ctx, a.ID); got.Locked(at) {
+		t.Error("still locked after a password reset")
+	}
+
+	// Concurrent wrong passwords are all counted: MaxFailedLogins at once lock the account.
+	b := newAccount(t, st, "nd.gpo2", staff.RoleDivision, "New Delhi GPO Division")
+	var wg sync.WaitGroup
+	for range staff.MaxFailedLogins {
+		wg.Go(func() {
+			if _, err := st.RecordLoginFailure(ctx, b.ID, at); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if got, _ := st.AccountByID(ctx, b.ID); !got.Locked(at) {
+		t.Errorf("%d concurrent failures did not lock: %+v", staff.MaxFailedLogins, got)
+	}
+}
+
+func testSessions(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	if err := st.CommitSession(ctx, "tok1", []byte("one"), base.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CommitSession(ctx, "tok1", []byte("two"), base.Add(2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CommitSession(ctx, "old", []byte("x"), base.Add(-time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	data, found, err := st.FindSession(ctx, "tok1", base.Add(90*time.Minute))
+	if err != nil || !found || string(data) != "two" {
+		t.Errorf("FindSession = %q, %v, %v", data, found, err)
+	}
+	if _, found, _ := st.FindSession(ctx, "old", base); found {
+		t.Error("expired session found")
+	}
+	if n, err := st.DeleteExpiredSessions(ctx, base); err != nil || n != 1 {
+		t.Errorf("DeleteExpiredSessions = %d, %v", n, err)
+	}
+	if err := st.DeleteSession(ctx, "tok1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.DeleteSession(ctx, "tok1"); err != nil {
+		t.Errorf("deleting a deleted session: %v", err)
+	}
+	if _, found, _ := st.FindSession(ctx, "tok1", base); found {
+		t.Error("deleted session found")
+	}
+}
+
+func testTokens(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	a := newAccount(t, st, "nd.gpo", staff.RoleDivision, "New Delhi GPO Division")
+	tok := store.Token{Hash: "h1", AccountID: a.ID, CreatedAt: base, ExpiresAt: base.Add(time.Hour)}
+	if err := st.CreateToken(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	got, gotTok, err := st.AccountByToken(ctx, "h1", base.Add(time.Minute))
+	if err != nil || got.ID != a.ID || got.Unit != a.Unit || !gotTok.ExpiresAt.Equal(tok.ExpiresAt) {
+		t.Fatalf("AccountByToken = %+v %+v, %v", got, gotTok, err)
+	}
+	if _, _, err := st.AccountByToken(ctx, "h1", base.Add(time.Hour)); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("expired token: %v", err)
+	}
+	if _, _, err := st.AccountByToken(ctx, "nope", base); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("unknown token: %v", err)
+	}
+	if err := st.RevokeToken(ctx, "h1", base); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := st.AccountByToken(ctx, "h1", base.Add(time.Minute)); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("revoked token: %v", err)
+	}
+}
+
+func statusNotes(r request.Request, status request.Status) []store.NewNotification {
+	return []store.NewNotification{{Channel: "sms", Kind: "status_changed", Recipient: r.Mobile, Language: r.Language,
+		RequestStatus: status}}
+}
+
+func testChangeStatus(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	r := mustSubmit(t, st, submission(NewRequest("9876543210", base))).Request
+	at := base.Add(time.Hour)
+	got, err := st.ChangeStatus(ctx, store.StatusChange{RequestID: r.ID, From: request.StatusSubmitted,
+		Change: request.Change{To: request.StatusInProgress, Remarks: "With the postman", AssignedTo: "Ravi Kumar (postman)"},
+		Actor:  "nd.gpo", At: at, Notifications: statusNotes(r, request.StatusInProgress),
+		Audit: store.AuditEntry{Actor: "nd.gpo", Role: "division", IP: "10.0.0.7", Action: "status_change", Details: "in_progress"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != request.StatusInProgress || got.AssignedTo != "Ravi Kumar (postman)" || !got.UpdatedAt.Equal(at) {
+		t.Errorf("changed request %+v", got)
+	}
+	// A second change keeps the assignment when none is given.
+	at2 := at.Add(time.Hour)
+	if _, err := st.ChangeStatus(ctx, store.StatusChange{RequestID: r.ID, From: request.StatusInProgress,
+		Change: request.Change{To: request.StatusCompleted, Remarks: "Service provided at doorstep"}, Actor: "nd.gpo", At: at2,
+		Notifications: statusNotes(r, request.StatusCompleted)}); err != nil {
+		t.Fatal(err)
+	}
+	read, err := st.RequestByReference(ctx, r.Reference)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []request.Event{
+		{Status: request.StatusSubmitted, At: base},
+		{Status: request.StatusInProgress, At: at, Remarks: "With the postman", Actor: "nd.gpo", AssignedTo: "Ravi Kumar (postman)"},
+		{Status: request.StatusCompleted, At: at2, Remarks: "Service provided at doorstep", Actor: "nd.gpo"},
+	}
+	if read.Status != request.StatusCompleted || read.AssignedTo != "Ravi Kumar (postman)" || !slices.Equal(read.History, want) {
+		t.Errorf("after two changes: status %s, assigned %q, history %+v", read.Status, read.AssignedTo, read.History)
+	}
+	notes, _ := st.NotificationsForRequest(ctx, r.ID)
+	var about []request.Status
+	for _, n := range notes {
+		about = append(about, n.RequestStatus)
+	}
+	if !slices.Equal(about, []request.Status{request.StatusInProgress, request.StatusCompleted}) {
+		t.Errorf("notifications are about %v", about)
+	}
+	audit, _ := st.AuditLog(ctx, store.AuditQuery{Target: string(r.Reference)})
+	if len(audit) != 1 || audit[0].IP != "10.0.0.7" || audit[0].Action != "status_change" || !audit[0].At.Equal(at) {
+		t.Errorf("audit = %+v", audit)
+	}
+	// Checked against a status that is no longer current.
+	if _, err := st.ChangeStatus(ctx, store.StatusChange{RequestID: r.ID, From: request.StatusInProgress,
+		Change: request.Change{To: request.StatusCancelled}, At: at2}); !errors.Is(err, store.ErrStatusChanged) {
+		t.Errorf("stale change: %v, want ErrStatusChanged", err)
+	}
+	if _, err := st.ChangeStatus(ctx, store.StatusChange{RequestID: 9999, From: request.StatusSubmitted,
+		Change: request.Change{To: request.StatusCancelled}, At: at2}); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("unknown request: %v, want ErrNotFound", err)
+	}
+}
+
+// testChangeStatusConcurrent: two members of staff change the same request at once; one wins,
+// the other is told the status changed, and the history has one entry for the change.
+func testChangeStatusConcurrent(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	r := mustSubmit(t, st, submission(NewRequest("9876543210", base))).Request
+	errs := make([]error, 4)
+	var wg sync.WaitGroup
+	for i := range errs {
+		wg.Go(func() {
+			_, errs[i] = st.ChangeStatus(ctx, store.StatusChange{RequestID: r.ID, From: request.StatusSubmitted,
+				Change: request.Change{To: request.StatusInProgress}, Actor: fmt.Sprint("staff", i), At: base.Add(time.Minute)})
+		})
+	}
+	wg.Wait()
+	won := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case !errors.Is(err, store.ErrStatusChanged):
+			t.Errorf("concurrent change: %v", err)
+		}
+	}
+	read, _ := st.RequestByID(ctx, r.ID)
+	if won != 1 || len(read.History) != 2 {
+		t.Errorf("%d changes won; history %+v", won, read.History)
+	}
+}
+
+func testDeskQueries(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	div := "New Delhi GPO Division"
+	var reqs []request.Request
+	for i := range 7 {
+		r := NewRequest(fmt.Sprintf("98765432%02d", i), base.Add(time.Duration(i)*time.Minute))
+		if i == 5 {
+			r.Name, r.Division, r.Circle, r.Region, r.Pincode = "Mohan Lal", "Agra Division", "Uttar Pradesh Circle", "Agra Region", "282001"
+		}
+		if i == 6 {
+			r.ServiceCode, r.Name = "aeps_cash", "Mohan Das"
+		}
+		reqs = append(reqs, mustSubmit(t, st, submission(r)).Request)
+	}
+	move := func(r request.Request, from, to request.Status, assigned string) {
+		t.Helper()
+		if _, err := st.ChangeStatus(ctx, store.StatusChange{RequestID: r.ID, From: from,
+			Change: request.Change{To: to, AssignedTo: assigned}, At: base.Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	move(reqs[1], request.StatusSubmitted, request.StatusInProgress, "Ravi")
+	move(reqs[2], request.StatusSubmitted, request.StatusInProgress, "Sita")
+	move(reqs[2], request.StatusInProgress, request.StatusCompleted, "")
+	move(reqs[3], request.StatusSubmitted, request.StatusCancelled, "")
+
+	refs := func(q store.DeskQuery) []request.Reference {
+		t.Helper()
+		got, err := st.DeskRequests(ctx, q)
+		if err != nil {
+			t.Fatalf("DeskRequests(%+v): %v", q, err)
+		}
+		var out []request.Reference
+		for _, r := range got {
+			out = append(out, r.Reference)
+		}
+		return out
+	}
+	ref := func(i ...int) []request.Reference {
+		var out []request.Reference
+		for _, j := range i {
+			out = append(out, reqs[j].Reference)
+		}
+		return out
+	}
+	open := []request.Status{request.StatusSubmitted, request.StatusInProgress}
+	cases := []struct {
+		name string
+		q    store.DeskQuery
+		want []request.Reference
+	}{
+		{"division open, oldest first", store.DeskQuery{Division: div, Statuses: open}, ref(0, 1, 4, 6)},
+		{"newest first", store.DeskQuery{Division: div, Statuses: open, NewestFirst: true}, ref(6, 4, 1, 0)},
+		{"page 2", store.DeskQuery{Division: div, Statuses: open, Limit: 2,
+			After: &store.Cursor{CreatedAt: reqs[1].CreatedAt, ID: reqs[1].ID}}, ref(4, 6)},
+		{"page 2 newest first", store.DeskQuery{Division: div, NewestFirst: true, Limit: 2,
+			After: &store.Cursor{CreatedAt: reqs[4].CreatedAt, ID: reqs[4].ID}}, ref(3, 2)},
+		{"limit", store.DeskQuery{Division: div, Limit: 2}, ref(0, 1)},
+		{"all statuses", store.DeskQuery{Division: div}, ref(0, 1, 2, 3, 4, 6)},
+		{"completed", store.DeskQuery{Division: div, Statuses: []request.Status{request.StatusCompleted}}, ref(2)},
+		{"service", store.DeskQuery{Division: div, Service: "aeps_cash"}, ref(6)},
+		{"pincode", store.DeskQuery{Pincode: "282001"}, ref(5)},
+		{"assigned", store.DeskQuery{Division: div, AssignedTo: "Ravi"}, ref(1)},
+		{"dates", store.DeskQuery{Division: div, CreatedFrom: base.Add(time.Minute), CreatedBefore: base.Add(3 * time.Minute)}, ref(1, 2)},
+		{"reference", store.DeskQuery{Division: div, Reference: reqs[4].Reference}, ref(4)},
+		{"reference of another division", store.DeskQuery{Division: div, Reference: reqs[5].Reference}, nil},
+		{"mobile", store.DeskQuery{Division: div, Mobile: reqs[4].Mobile}, ref(4)},
+		{"name, any case", store.DeskQuery{Division: div, NameContains: "mOHAN"}, ref(6)},
+		{"region", store.DeskQuery{Region: "Agra Region"}, ref(5)},
+		{"circle", store.DeskQuery{Circle: "Delhi Circle", Statuses: []request.Status{request.StatusCancelled}}, ref(3)},
+		{"everything", store.DeskQuery{}, ref(0, 1, 2, 3, 4, 5, 6)},
+	}
+	for _, c := range cases {
+		if got := refs(c.q); !slices.Equal(got, c.want) {
+			t.Errorf("%s: got %v, want %v", c.name, got, c.want)
+		}
+	}
+	counts, err := st.DeskCounts(ctx, store.DeskQuery{Division: div, Statuses: open, Limit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[request.Status]int{request.StatusSubmitted: 3, request.StatusInProgress: 1, request.StatusCompleted: 1, request.StatusCancelled: 1}
+	if fmt.Sprint(counts) != fmt.Sprint(want) {
+		t.Errorf("DeskCounts = %v, want %v", counts, want)
+	}
+}
+
+func testAuditLog(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	for i := range 5 {
+		if err := st.Audit(ctx, store.AuditEntry{At: base.Add(time.Duration(i) * time.Second), Actor: fmt.Sprint("user", i%2),
+			IP: "10.0.0.1", Action: "login", Details: fmt.Sprint(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all, err := st.AuditLog(ctx, store.AuditQuery{Limit: 3})
+	if err != nil || len(all) != 3 || all[0].Details != "4" || all[2].Details != "2" || !all[0].At.Equal(base.Add(4*time.Second)) {
+		t.Fatalf("AuditLog newest 3 = %+v, %v", all, err)
+	}
+	next, _ := st.AuditLog(ctx, store.AuditQuery{Limit: 3, Before: all[2].ID})
+	if len(next) != 2 || next[0].Details != "1" {
+		t.Errorf("next page = %+v", next)
+	}
+	mine, _ := st.AuditLog(ctx, store.AuditQuery{Actor: "user1"})
+	if len(mine) != 2 || mine[0].Details != "3" {
+		t.Errorf("user1's entries = %+v", mine)
+	}
+}
