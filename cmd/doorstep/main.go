@@ -14,15 +14,18 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/doorstep-post/doorstep/internal/config"
+	"github.com/doorstep-post/doorstep/internal/desk"
 	"github.com/doorstep-post/doorstep/internal/intake"
 	"github.com/doorstep-post/doorstep/internal/jobs"
 	"github.com/doorstep-post/doorstep/internal/notify"
 	"github.com/doorstep-post/doorstep/internal/postal"
 	"github.com/doorstep-post/doorstep/internal/server"
+	"github.com/doorstep-post/doorstep/internal/staffweb"
 	"github.com/doorstep-post/doorstep/internal/store"
 	"github.com/doorstep-post/doorstep/internal/store/postgres"
 	"github.com/doorstep-post/doorstep/internal/store/sqlite"
@@ -209,7 +212,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, onListen fu
 		portalOptions = append(portalOptions, web.LocalOutbox(outboxPath(cfg)))
 	}
 	in := intake.New(st, dir).WithOTPRequired(cfg.OTPRequired)
-	handler, err := server.Handler(st, in, log, portalOptions...)
+	handler, err := server.Handler(server.Parts{Store: st, Intake: in, Desk: desk.New(st, dir), Log: log, Portal: portalOptions,
+		Staff: staffweb.Options{SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://")}})
 	if err != nil {
 		return err
 	}

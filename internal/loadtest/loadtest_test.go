@@ -25,7 +25,7 @@ import (
 // doorstep is the whole product's handler on st, as `doorstep serve` builds it.
 func doorstep(t *testing.T, st store.Store) http.Handler {
 	t.Helper()
-	h, err := server.Handler(st, intake.New(st, testenv.Directory(t)), slog.New(slog.DiscardHandler))
+	h, err := server.Handler(server.Parts{Store: st, Intake: intake.New(st, testenv.Directory(t)), Log: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

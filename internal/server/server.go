@@ -13,29 +13,50 @@ import (
 	"time"
 
 	"github.com/doorstep-post/doorstep/internal/api"
+	"github.com/doorstep-post/doorstep/internal/desk"
 	"github.com/doorstep-post/doorstep/internal/intake"
+	"github.com/doorstep-post/doorstep/internal/staffweb"
 	"github.com/doorstep-post/doorstep/internal/store"
 	"github.com/doorstep-post/doorstep/internal/web"
 )
 
+// Parts are what the product's surfaces are built from.
+type Parts struct {
+	Store  store.Store
+	Intake *intake.Intake
+	// Desk is the staff back office's logic; nil builds one over Store.
+	Desk   *desk.Desk
+	Log    *slog.Logger
+	Portal []web.Option
+	Staff  staffweb.Options
+}
+
 // Handler returns the whole product's HTTP handler.
-func Handler(st store.Store, in *intake.Intake, log *slog.Logger, portalOptions ...web.Option) (http.Handler, error) {
-	portal, err := web.New(in, log, portalOptions...)
+func Handler(p Parts) (http.Handler, error) {
+	portal, err := web.New(p.Intake, p.Log, p.Portal...)
+	if err != nil {
+		return nil, err
+	}
+	if p.Desk == nil {
+		p.Desk = desk.New(p.Store, p.Intake.Directory())
+	}
+	back, err := staffweb.New(p.Desk, p.Store, p.Log, p.Staff)
 	if err != nil {
 		return nil, err
 	}
 	mux := http.NewServeMux()
 	portal.Register(mux)
-	mux.Handle(api.Prefix, api.New(in, log))
+	back.Register(mux)
+	mux.Handle(api.Prefix, api.New(p.Intake, p.Log))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
 	})
-	mux.HandleFunc("GET /readyz", readiness(st, log))
+	mux.HandleFunc("GET /readyz", readiness(p.Store, p.Log))
 
 	// Cross-origin form posts are refused (CSRF); API clients send no browser headers and pass.
 	csrf := http.NewCrossOriginProtection()
-	return withRequestLog(log, recoverPanics(log, csrf.Handler(mux))), nil
+	return withRequestLog(p.Log, recoverPanics(p.Log, csrf.Handler(mux))), nil
 }
 
 func readiness(st store.Store, log *slog.Logger) http.HandlerFunc {

@@ -19,7 +19,7 @@ func newServer(t *testing.T, st store.Store) (*httptest.Server, store.Store, *by
 	dir := testenv.Directory(t)
 	var logs bytes.Buffer
 	log := slog.New(LogHandler(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	h, err := Handler(st, intake.New(st, dir), log)
+	h, err := Handler(Parts{Store: st, Intake: intake.New(st, dir), Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,141 @@
+package desk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/doorstep-post/doorstep/internal/request"
+	"github.com/doorstep-post/doorstep/internal/staff"
+	"github.com/doorstep-post/doorstep/internal/store"
+)
+
+// NewAccount is an account an admin asks for, as typed.
+type NewAccount struct {
+	Username string
+	Role     string
+	Unit     string
+	Password string
+}
+
+func requireAdmin(actor Actor) error {
+	if actor.Account.Role != staff.RoleAdmin {
+		return ErrForbidden
+	}
+	return nil
+}
+
+// CreateAccount makes an account (admins only). Errors: a *request.ValidationError with a
+// message per field (an unknown unit's message suggests the closest names), ErrForbidden.
+func (d *Desk) CreateAccount(ctx context.Context, actor Actor, n NewAccount) (staff.Account, error) {
+	if err := requireAdmin(actor); err != nil {
+		return staff.Account{}, err
+	}
+	errs := request.FieldErrors{}
+	username := staff.NormalizeUsername(n.Username)
+	if msg := staff.CheckUsername(username); msg != "" {
+		errs[staff.FieldUsername] = msg
+	}
+	role := staff.Role(n.Role)
+	var unit string
+	if !role.Valid() {
+		errs[staff.FieldRole] = "Choose a role: division, region, circle or admin."
+	} else {
+		var err error
+		if unit, err = staff.ResolveUnit(d.directory, role, n.Unit); err != nil {
+			errs[staff.FieldUnit] = err.Error()
+		}
+	}
+	if msg := staff.CheckPassword(n.Password, username); msg != "" {
+		errs[staff.FieldPassword] = msg
+	}
+	if len(errs) > 0 {
+		return staff.Account{}, &request.ValidationError{Fields: errs}
+	}
+	hash, err := staff.HashPassword(n.Password)
+	if err != nil {
+		return staff.Account{}, err
+	}
+	a, err := d.store.CreateAccount(ctx, staff.Account{Username: username, Role: role, Unit: unit, PasswordHash: hash,
+		CreatedAt: d.clock()}, actor.audit("account_create", username, fmt.Sprintf("role %s, unit %q", role, unit)))
+	if errors.Is(err, store.ErrUsernameTaken) {
+		return staff.Account{}, &request.ValidationError{Fields: request.FieldErrors{
+			staff.FieldUsername: fmt.Sprintf("The username %q is taken.", username)}}
+	}
+	return a, err
+}
+
+// Accounts lists every account (admins only).
+func (d *Desk) Accounts(ctx context.Context, actor Actor) ([]staff.Account, error) {
+	if err := requireAdmin(actor); err != nil {
+		return nil, err
+	}
+	return d.store.Accounts(ctx)
+}
+
+// Account returns one account by username (admins only); ErrNoAccount.
+func (d *Desk) Account(ctx context.Context, actor Actor, username string) (staff.Account, error) {
+	if err := requireAdmin(actor); err != nil {
+		return staff.Account{}, err
+	}
+	a, err := d.store.AccountByUsername(ctx, staff.NormalizeUsername(username))
+	if errors.Is(err, store.ErrNotFound) {
+		return staff.Account{}, ErrNoAccount
+	}
+	return a, err
+}
+
+// SetDisabled disables or enables an account (admins only; not their own, so that the last
+// admin cannot lock everyone out by mistake). A disabled account's sessions and tokens stop
+// working at once.
+func (d *Desk) SetDisabled(ctx context.Context, actor Actor, username string, disabled bool) error {
+	a, err := d.Account(ctx, actor, username)
+	if err != nil {
+		return err
+	}
+	if disabled && a.ID == actor.Account.ID && actor.Account.ID != 0 {
+		return &request.ValidationError{Fields: request.FieldErrors{staff.FieldUsername: "You cannot disable your own account."}}
+	}
+	action := "account_enable"
+	if disabled {
+		action = "account_disable"
+	}
+	return d.store.SetAccountDisabled(ctx, a.ID, disabled, d.clock(), actor.audit(action, a.Username, ""))
+}
+
+// ResetPassword gives an account a new password (admins only), unlocking it and ending its
+// sessions and tokens.
+func (d *Desk) ResetPassword(ctx context.Context, actor Actor, username, password string) error {
+	a, err := d.Account(ctx, actor, username)
+	if err != nil {
+		return err
+	}
+	if msg := staff.CheckPassword(password, a.Username); msg != "" {
+		return &request.ValidationError{Fields: request.FieldErrors{staff.FieldPassword: msg}}
+	}
+	hash, err := staff.HashPassword(password)
+	if err != nil {
+		return err
+	}
+	return d.store.SetPassword(ctx, a.ID, hash, d.clock(), actor.audit("password_reset", a.Username, ""))
+}
+
+// AuditLog lists audit entries, newest first (admins only).
+func (d *Desk) AuditLog(ctx context.Context, actor Actor, q store.AuditQuery) ([]store.AuditEntry, error) {
+	if err := requireAdmin(actor); err != nil {
+		return nil, err
+	}
+	return d.store.AuditLog(ctx, q)
+}
+
+// SetServiceActive switches a service of the catalogue on or off (admins only). Other
+// instances' catalogue caches see it within intake.CatalogueTTL.
+func (d *Desk) SetServiceActive(ctx context.Context, actor Actor, code string, active bool) error {
+	if err := requireAdmin(actor); err != nil {
+		return err
+	}
+	if err := d.store.SetServiceActive(ctx, code, active); err != nil {
+		return err
+	}
+	return d.Audit(ctx, actor, "service_active", code, fmt.Sprint(active))
+}

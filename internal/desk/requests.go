@@ -1,0 +1,437 @@
+package desk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/doorstep-post/doorstep/internal/postal"
+	"github.com/doorstep-post/doorstep/internal/request"
+	"github.com/doorstep-post/doorstep/internal/staff"
+	"github.com/doorstep-post/doorstep/internal/store"
+)
+
+// Page sizes of the desk.
+const (
+	DefaultPageSize = 50
+	MaxPageSize     = 200
+	// MaxExportRows caps one export; a larger one is split by date range.
+	MaxExportRows = 100_000
+)
+
+// Filter is what staff ask the desk for, from a form or the API's query string.
+type Filter struct {
+	Statuses    []request.Status // empty: every status
+	Service     string
+	Pincode     string
+	From, To    time.Time // dates (IST), both inclusive; zero: open-ended
+	Search      string    // a reference, a mobile number or part of a name
+	NewestFirst bool
+	After       string // the cursor of the page before
+	Limit       int
+}
+
+// Filter field names, in forms and query strings.
+const (
+	ParamStatus  = "status"
+	ParamService = "service"
+	ParamPincode = "pincode"
+	ParamFrom    = "from"
+	ParamTo      = "to"
+	ParamSearch  = "q"
+	ParamOrder   = "order"
+	ParamAfter   = "after"
+	ParamLimit   = "limit"
+)
+
+// ParseFilter reads a filter from a query string. With no status given it shows the requests
+// still awaiting the Division ("open"), oldest first: the order in which to attend to them.
+// status=all shows every status. Errors: a message per parameter.
+func ParseFilter(v url.Values) (Filter, request.FieldErrors) {
+	f := Filter{Limit: DefaultPageSize}
+	errs := request.FieldErrors{}
+	var statuses []string
+	for _, s := range v[ParamStatus] {
+		for _, part := range strings.Split(s, ",") {
+			if part = strings.TrimSpace(part); part != "" {
+				statuses = append(statuses, part)
+			}
+		}
+	}
+	switch {
+	case len(statuses) == 0 || slices.Contains(statuses, "open"):
+		f.Statuses = slices.Clone(request.OpenStatuses)
+	case slices.Contains(statuses, "all"):
+	default:
+		for _, s := range statuses {
+			if !request.IsStatus(request.Status(s)) {
+				errs[ParamStatus] = fmt.Sprintf("%q is not a status. Use open, all, submitted, in_progress, completed, not_serviceable or cancelled.", s)
+				break
+			}
+			f.Statuses = append(f.Statuses, request.Status(s))
+		}
+	}
+	f.Service = strings.TrimSpace(v.Get(ParamService))
+	if p := postal.NormalizePincode(v.Get(ParamPincode)); p != "" {
+		if len(p) != 6 || strings.Trim(p, "0123456789") != "" {
+			errs[ParamPincode] = "A pincode is 6 digits."
+		}
+		f.Pincode = p
+	}
+	for _, d := range []struct {
+		param string
+		into  *time.Time
+	}{{ParamFrom, &f.From}, {ParamTo, &f.To}} {
+		if s := strings.TrimSpace(v.Get(d.param)); s != "" {
+			t, err := time.ParseInLocation(time.DateOnly, s, staff.IST)
+			if err != nil {
+				errs[d.param] = "Give a date as YYYY-MM-DD, for example 2026-11-27."
+				continue
+			}
+			*d.into = t
+		}
+	}
+	if !f.From.IsZero() && !f.To.IsZero() && f.To.Before(f.From) {
+		errs[ParamTo] = "The end date is before the start date."
+	}
+	f.Search = strings.Join(strings.Fields(v.Get(ParamSearch)), " ")
+	switch v.Get(ParamOrder) {
+	case "", "oldest":
+	case "newest":
+		f.NewestFirst = true
+	default:
+		errs[ParamOrder] = "Order is oldest or newest."
+	}
+	f.After = v.Get(ParamAfter)
+	if f.After != "" {
+		if _, err := parseCursor(f.After); err != nil {
+			errs[ParamAfter] = "This page link is damaged; start again from the first page."
+		}
+	}
+	if s := v.Get(ParamLimit); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > MaxPageSize {
+			errs[ParamLimit] = fmt.Sprintf("A page has 1 to %d requests.", MaxPageSize)
+		} else {
+			f.Limit = n
+		}
+	}
+	return f, errs
+}
+
+// Values is the filter as a query string, for links (without the cursor).
+func (f Filter) Values() url.Values {
+	v := url.Values{}
+	switch {
+	case len(f.Statuses) == 0:
+		v.Set(ParamStatus, "all")
+	case !slices.Equal(f.Statuses, request.OpenStatuses):
+		for _, s := range f.Statuses {
+			v.Add(ParamStatus, string(s))
+		}
+	}
+	for param, val := range map[string]string{ParamService: f.Service, ParamPincode: f.Pincode, ParamSearch: f.Search} {
+		if val != "" {
+			v.Set(param, val)
+		}
+	}
+	if !f.From.IsZero() {
+		v.Set(ParamFrom, f.From.Format(time.DateOnly))
+	}
+	if !f.To.IsZero() {
+		v.Set(ParamTo, f.To.Format(time.DateOnly))
+	}
+	if f.NewestFirst {
+		v.Set(ParamOrder, "newest")
+	}
+	if f.Limit != 0 && f.Limit != DefaultPageSize {
+		v.Set(ParamLimit, strconv.Itoa(f.Limit))
+	}
+	return v
+}
+
+func formatCursor(r request.Request) string {
+	return fmt.Sprintf("%d-%d", r.CreatedAt.UnixMilli(), r.ID)
+}
+
+func parseCursor(s string) (*store.Cursor, error) {
+	ms, id, ok := strings.Cut(s, "-")
+	if !ok {
+		return nil, errors.New("bad cursor")
+	}
+	m, err1 := strconv.ParseInt(ms, 10, 64)
+	i, err2 := strconv.ParseInt(id, 10, 64)
+	if err1 != nil || err2 != nil {
+		return nil, errors.New("bad cursor")
+	}
+	return &store.Cursor{CreatedAt: time.UnixMilli(m).UTC(), ID: i}, nil
+}
+
+// scoped turns a filter into a store query limited to what the actor sees.
+func scoped(actor Actor, f Filter) (store.DeskQuery, error) {
+	q := store.DeskQuery{Statuses: f.Statuses, Service: f.Service, Pincode: f.Pincode, NewestFirst: f.NewestFirst, Limit: f.Limit}
+	switch a := actor.Account; a.Role {
+	case staff.RoleDivision:
+		q.Division = a.Unit
+	case staff.RoleRegion:
+		q.Region = a.Unit
+	case staff.RoleCircle:
+		q.Circle = a.Unit
+	case staff.RoleAdmin:
+	default:
+		return q, ErrForbidden
+	}
+	if (actor.Account.Role != staff.RoleAdmin) && actor.Account.Unit == "" {
+		return q, ErrForbidden // an account without its unit sees nothing rather than everything
+	}
+	if !f.From.IsZero() {
+		q.CreatedFrom = f.From.UTC()
+	}
+	if !f.To.IsZero() {
+		q.CreatedBefore = f.To.AddDate(0, 0, 1).UTC()
+	}
+	if f.Search != "" {
+		if ref, err := request.ParseReference(f.Search); err == nil {
+			q.Reference = ref
+		} else if m, msg := request.NormalizeMobile(f.Search); msg == "" {
+			q.Mobile = m
+		} else {
+			q.NameContains = f.Search
+		}
+	}
+	if f.After != "" {
+		c, err := parseCursor(f.After)
+		if err != nil {
+			return q, err
+		}
+		q.After = c
+	}
+	return q, nil
+}
+
+// Page is one page of the desk.
+type Page struct {
+	Requests []request.Request
+	// Next is the cursor of the next page; empty on the last.
+	Next string
+	// Counts are the requests matching the filter but for its statuses, by status.
+	Counts map[request.Status]int
+}
+
+// List returns a page of the requests the actor sees that match the filter.
+func (d *Desk) List(ctx context.Context, actor Actor, f Filter) (Page, error) {
+	q, err := scoped(actor, f)
+	if err != nil {
+		return Page{}, err
+	}
+	if q.Limit <= 0 || q.Limit > MaxPageSize {
+		q.Limit = DefaultPageSize
+	}
+	limit := q.Limit
+	q.Limit++ // one more tells whether there is a next page
+	reqs, err := d.store.DeskRequests(ctx, q)
+	if err != nil {
+		return Page{}, err
+	}
+	var p Page
+	if len(reqs) > limit {
+		reqs = reqs[:limit]
+		p.Next = formatCursor(reqs[limit-1])
+	}
+	p.Requests = reqs
+	if p.Counts, err = d.store.DeskCounts(ctx, q); err != nil {
+		return Page{}, err
+	}
+	return p, nil
+}
+
+// Export returns every request the actor sees that matches the filter (up to
+// MaxExportRows), and records the export in the audit log: personal data leaves the system.
+func (d *Desk) Export(ctx context.Context, actor Actor, f Filter, format string) ([]request.Request, error) {
+	f.After = ""
+	q, err := scoped(actor, f)
+	if err != nil {
+		return nil, err
+	}
+	q.Limit = MaxExportRows
+	reqs, err := d.store.DeskRequests(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	details := fmt.Sprintf("%s, %d rows, filter %s", format, len(reqs), f.Values().Encode())
+	return reqs, d.Audit(ctx, actor, "export", actor.Account.Unit, details)
+}
+
+// Request returns one request the actor sees, with its notifications; ErrNotFound if it does
+// not exist or is outside the actor's part of the hierarchy.
+func (d *Desk) Request(ctx context.Context, actor Actor, reference string) (request.Request, []store.Notification, error) {
+	r, err := d.visible(ctx, actor, reference)
+	if err != nil {
+		return request.Request{}, nil, err
+	}
+	notes, err := d.store.NotificationsForRequest(ctx, r.ID)
+	return r, notes, err
+}
+
+func (d *Desk) visible(ctx context.Context, actor Actor, reference string) (request.Request, error) {
+	ref, err := request.ParseReference(reference)
+	if err != nil {
+		return request.Request{}, ErrNotFound
+	}
+	r, err := d.store.RequestByReference(ctx, ref)
+	if errors.Is(err, store.ErrNotFound) || err == nil && !actor.Account.Scope().CanView(r) {
+		return request.Request{}, ErrNotFound
+	}
+	return r, err
+}
+
+// Change moves a request along the workflow. Only staff of the request's own Division may;
+// others who can see it get ErrForbidden, others ErrNotFound. Errors also: a
+// *request.ValidationError for a change the workflow refuses, ErrStatusChanged. The
+// customer's SMS (and e-mail on completion) is queued in the same transaction.
+func (d *Desk) Change(ctx context.Context, actor Actor, reference string, ch request.Change) (request.Request, error) {
+	r, err := d.visible(ctx, actor, reference)
+	if err != nil {
+		return request.Request{}, err
+	}
+	if !actor.Account.Scope().CanChange(r) {
+		return request.Request{}, ErrForbidden
+	}
+	return d.change(ctx, actor, r, ch, actor.Account.Username)
+}
+
+func (d *Desk) change(ctx context.Context, actor Actor, r request.Request, ch request.Change, by string) (request.Request, error) {
+	ch, err := request.CheckChange(r.Status, ch)
+	if err != nil {
+		return request.Request{}, err
+	}
+	details := fmt.Sprintf("%s -> %s", r.Status, ch.To)
+	if ch.AssignedTo != "" {
+		details += ", assigned to " + ch.AssignedTo
+	}
+	if ch.Remarks != "" {
+		details += ", remarks: " + ch.Remarks
+	}
+	changed, err := d.store.ChangeStatus(ctx, store.StatusChange{RequestID: r.ID, From: r.Status, Change: ch, Actor: by,
+		At: d.clock(), Notifications: StatusNotifications(r, ch.To), Audit: actor.audit("status_change", string(r.Reference), details)})
+	if errors.Is(err, store.ErrStatusChanged) {
+		return request.Request{}, ErrStatusChanged
+	}
+	return changed, err
+}
+
+// StatusNotifications are the messages a move to status to sends the customer: an SMS for
+// every change, and an e-mail too when the request is completed or cannot be served.
+func StatusNotifications(r request.Request, to request.Status) []store.NewNotification {
+	kind := map[request.Status]string{
+		request.StatusInProgress:     "status_changed",
+		request.StatusCompleted:      "completed",
+		request.StatusNotServiceable: "not_serviceable",
+		request.StatusCancelled:      "cancelled",
+	}[to]
+	if kind == "" {
+		return nil
+	}
+	notes := []store.NewNotification{{Channel: "sms", Kind: kind, Recipient: r.Mobile, Language: r.Language, RequestStatus: to}}
+	if (to == request.StatusCompleted || to == request.StatusNotServiceable) && r.Email != "" {
+		notes = append(notes, store.NewNotification{Channel: "email", Kind: kind, Recipient: r.Email, Language: r.Language, RequestStatus: to})
+	}
+	return notes
+}
+
+// BulkResult is what became of one request of a bulk change.
+type BulkResult struct {
+	Reference string
+	Request   request.Request // as changed, when Err is nil
+	Err       error
+}
+
+// Bulk applies the same change to several requests, each on its own (one refused change does
+// not undo the others). Only moves to in progress and completed are offered in bulk.
+func (d *Desk) Bulk(ctx context.Context, actor Actor, references []string, ch request.Change) ([]BulkResult, error) {
+	if ch.To != request.StatusInProgress && ch.To != request.StatusCompleted {
+		return nil, &request.ValidationError{Fields: request.FieldErrors{request.FieldStatus: "Several requests at once can only be moved to in progress or completed."}}
+	}
+	if len(references) == 0 {
+		return nil, &request.ValidationError{Fields: request.FieldErrors{"references": "Select at least one request."}}
+	}
+	if len(references) > MaxPageSize {
+		return nil, &request.ValidationError{Fields: request.FieldErrors{"references": fmt.Sprintf("Select at most %d requests at once.", MaxPageSize)}}
+	}
+	out := make([]BulkResult, 0, len(references))
+	for _, ref := range references {
+		r, err := d.Change(ctx, actor, ref, ch)
+		out = append(out, BulkResult{Reference: ref, Request: r, Err: err})
+	}
+	return out, nil
+}
+
+// RunSheetGroup is the requests given to one post office or postman.
+type RunSheetGroup struct {
+	AssignedTo string // empty: not assigned yet
+	Requests   []request.Request
+}
+
+// RunSheet lists the Division's requests in progress, grouped by who they are assigned to, for
+// the day's round (Division staff only: it carries full names, addresses and mobiles).
+func (d *Desk) RunSheet(ctx context.Context, actor Actor) ([]RunSheetGroup, error) {
+	if actor.Account.Role != staff.RoleDivision {
+		return nil, ErrForbidden
+	}
+	reqs, err := d.Export(ctx, actor, Filter{Statuses: []request.Status{request.StatusInProgress}}, "run sheet")
+	if err != nil {
+		return nil, err
+	}
+	var groups []RunSheetGroup
+	index := map[string]int{}
+	for _, r := range reqs {
+		i, ok := index[r.AssignedTo]
+		if !ok {
+			i = len(groups)
+			index[r.AssignedTo] = i
+			groups = append(groups, RunSheetGroup{AssignedTo: r.AssignedTo})
+		}
+		groups[i].Requests = append(groups[i].Requests, r)
+	}
+	// Named groups by name; the unassigned last, where someone must still act on them.
+	slices.SortStableFunc(groups, func(a, b RunSheetGroup) int {
+		switch {
+		case a.AssignedTo == b.AssignedTo:
+			return 0
+		case a.AssignedTo == "":
+			return 1
+		case b.AssignedTo == "":
+			return -1
+		}
+		return strings.Compare(strings.ToLower(a.AssignedTo), strings.ToLower(b.AssignedTo))
+	})
+	return groups, nil
+}
+
+// RetryNotification sends a failed message again: staff of the request's Division and admins
+// may. Errors: ErrNotFound, ErrForbidden, store.ErrNotRetryable.
+func (d *Desk) RetryNotification(ctx context.Context, actor Actor, reference string, notificationID int64) error {
+	r, err := d.visible(ctx, actor, reference)
+	if err != nil {
+		return err
+	}
+	if !actor.Account.Scope().CanChange(r) && actor.Account.Role != staff.RoleAdmin {
+		return ErrForbidden
+	}
+	n, err := d.store.Notification(ctx, notificationID)
+	if errors.Is(err, store.ErrNotFound) || err == nil && n.RequestID != r.ID {
+		return ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	if err := d.store.RetryNotification(ctx, n.ID, d.clock()); err != nil {
+		return err
+	}
+	return d.Audit(ctx, actor, "notification_retry", string(r.Reference), fmt.Sprintf("%s %s #%d", n.Channel, n.Kind, n.ID))
+}
