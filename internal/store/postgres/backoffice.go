@@ -263,10 +263,12 @@ func deskWhere(q store.DeskQuery, withStatuses bool) (string, []any) {
 		add("mobile = $%d", q.Mobile)
 	}
 	if q.NameContains != "" {
-		add("strpos(lower(name), lower($%d)) > 0", q.NameContains)
+		add(`name ILIKE $%d ESCAPE '\'`, "%"+likeEscaper.Replace(q.NameContains)+"%")
 	}
 	return strings.Join(conds, " AND "), args
 }
+
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // DeskRequests implements store.BackOffice.
 func (s *Store) DeskRequests(ctx context.Context, q store.DeskQuery) ([]request.Request, error) {

@@ -336,6 +336,8 @@ func testDeskQueries(t *testing.T, st store.Store) {
 		{"reference of another division", store.DeskQuery{Division: div, Reference: reqs[5].Reference}, nil},
 		{"mobile", store.DeskQuery{Division: div, Mobile: reqs[4].Mobile}, ref(4)},
 		{"name, any case", store.DeskQuery{Division: div, NameContains: "mOHAN"}, ref(6)},
+		{"name, wildcards taken literally", store.DeskQuery{NameContains: "M_han"}, nil},
+		{"name, percent taken literally", store.DeskQuery{NameContains: "%"}, nil},
 		{"region", store.DeskQuery{Region: "Agra Region"}, ref(5)},
 		{"circle", store.DeskQuery{Circle: "Delhi Circle", Statuses: []request.Status{request.StatusCancelled}}, ref(3)},
 		{"everything", store.DeskQuery{}, ref(0, 1, 2, 3, 4, 5, 6)},

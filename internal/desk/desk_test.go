@@ -1,0 +1,457 @@
+package desk_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/doorstep-post/doorstep/internal/desk"
+	"github.com/doorstep-post/doorstep/internal/intake"
+	"github.com/doorstep-post/doorstep/internal/request"
+	"github.com/doorstep-post/doorstep/internal/staff"
+	"github.com/doorstep-post/doorstep/internal/store"
+	"github.com/doorstep-post/doorstep/internal/testenv"
+)
+
+const password = "a long enough password"
+
+// world is a store with accounts along one branch of the hierarchy and a clock tests move.
+type world struct {
+	st    store.Store
+	desk  *desk.Desk
+	in    *intake.Intake
+	now   *atomic.Pointer[time.Time]
+	users map[string]desk.Actor // by username
+}
+
+var start = time.Date(2026, 11, 27, 4, 30, 0, 0, time.UTC)
+
+func newWorld(t *testing.T, st store.Store) *world {
+	t.Helper()
+	dir := testenv.Directory(t)
+	w := &world{st: st, now: new(atomic.Pointer[time.Time]), users: map[string]desk.Actor{}}
+	w.set(start)
+	clock := func() time.Time { return *w.now.Load() }
+	w.desk = desk.New(st, dir).WithClock(clock).WithCodes(func() string { return "246810" })
+	w.in = intake.New(st, dir).WithClock(clock)
+	for _, a := range []desk.NewAccount{
+		{Username: "agra", Role: "division", Unit: "Agra Division"},
+		{Username: "mathura", Role: "division", Unit: "Mathura Division"},
+		{Username: "agra.region", Role: "region", Unit: "Agra Region"},
+		{Username: "up.circle", Role: "circle", Unit: "Uttar Pradesh Circle"},
+		{Username: "delhi.circle", Role: "circle", Unit: "Delhi Circle"},
+		{Username: "admin", Role: "admin"},
+	} {
+		a.Password = password
+		acc, err := w.desk.CreateAccount(context.Background(), desk.System, a)
+		if err != nil {
+			t.Fatalf("CreateAccount %s: %v", a.Username, err)
+		}
+		w.users[a.Username] = desk.Actor{Account: acc, IP: "10.1.2.3"}
+	}
+	return w
+}
+
+func (w *world) set(t time.Time) { w.now.Store(&t) }
+
+func (w *world) submit(t *testing.T, pincode, mobile string) request.Request {
+	t.Helper()
+	res, err := w.in.Submit(context.Background(), request.Submission{Name: "Kamla Devi", Address: "14 Sadar Bazaar, near the clock tower",
+		Pincode: pincode, Email: "kamla@example.com", Mobile: mobile, Service: "emoney_order", Language: "hi"}, "")
+	if err != nil {
+		t.Fatalf("Submit: %v", err)
+	}
+	return res.Request
+}
+
+func TestLogin(t *testing.T) {
+	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
+		w := newWorld(t, st)
+		ctx := context.Background()
+		a, err := w.desk.Login(ctx, " Agra ", password, "10.0.0.1")
+		if err != nil || a.Username != "agra" {
+			t.Fatalf("Login = %+v, %v", a, err)
+		}
+		if _, err := w.desk.Login(ctx, "nobody", password, "10.0.0.1"); !errors.Is(err, staff.ErrBadLogin) {
+			t.Errorf("unknown user: %v", err)
+		}
+		// Four wrong passwords are refused as wrong; the fifth locks the account, and then even
+		// the right password is refused until the lock ends.
+		for i := 1; i < staff.MaxFailedLogins; i++ {
+			if _, err := w.desk.Login(ctx, "agra", "wrong password!", "10.0.0.9"); !errors.Is(err, staff.ErrBadLogin) {
+				t.Fatalf("wrong password %d: %v", i, err)
+			}
+		}
+		var locked *staff.LockedError
+		if _, err := w.desk.Login(ctx, "agra", "wrong password!", "10.0.0.9"); !errors.As(err, &locked) ||
+			!locked.Until.Equal(start.Add(staff.LockFor)) {
+			t.Fatalf("fifth wrong password: %v", err)
+		}
+		if !strings.Contains(locked.Error(), "locked until 10:15") { // 04:45 UTC is 10:15 IST
+			t.Errorf("lock message %q", locked)
+		}
+		if _, err := w.desk.Login(ctx, "agra", password, "10.0.0.1"); !errors.As(err, &locked) {
+			t.Errorf("right password while locked: %v", err)
+		}
+		w.set(start.Add(staff.LockFor))
+		if _, err := w.desk.Login(ctx, "agra", password, "10.0.0.1"); err != nil {
+			t.Errorf("after the lock: %v", err)
+		}
+		audit, _ := st.AuditLog(ctx, store.AuditQuery{Target: "agra"})
+		var actions []string
+		for _, e := range audit {
+			actions = append(actions, e.Action)
+		}
+		if want := []string{"login", "login_failed", "account_locked", "login_failed", "login_failed", "login_failed",
+			"login_failed", "login", "account_create"}; !slices.Equal(actions, want) {
+			t.Errorf("audit of agra = %v, want %v", actions, want)
+		}
+		if audit[2].IP != "10.0.0.9" {
+			t.Errorf("lock audited from %q", audit[2].IP)
+		}
+
+		// A disabled account: refused, and its sessions and tokens end.
+		token, _, err := w.desk.IssueToken(ctx, "mathura", password, "10.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.desk.TokenAccount(ctx, token); err != nil {
+			t.Fatalf("fresh token: %v", err)
+		}
+		if err := w.desk.SetDisabled(ctx, w.users["admin"], "mathura", true); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.desk.Login(ctx, "mathura", password, ""); !errors.Is(err, staff.ErrDisabled) {
+			t.Errorf("disabled account: %v", err)
+		}
+		if _, err := w.desk.Login(ctx, "mathura", "wrong password!", ""); !errors.Is(err, staff.ErrBadLogin) {
+			t.Errorf("disabled account, wrong password: %v (must not reveal the account is disabled)", err)
+		}
+		if _, err := w.desk.TokenAccount(ctx, token); !errors.Is(err, desk.ErrSessionEnded) {
+			t.Errorf("token of a disabled account: %v", err)
+		}
+		if _, err := w.desk.SessionAccount(ctx, w.users["mathura"].Account.ID, start); !errors.Is(err, desk.ErrSessionEnded) {
+			t.Errorf("session of a disabled account: %v", err)
+		}
+	})
+}
+
+func TestPasswordsAndTokens(t *testing.T) {
+	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
+		w := newWorld(t, st)
+		ctx := context.Background()
+		agra := w.users["agra"]
+		token, expires, err := w.desk.IssueToken(ctx, "agra", password, "")
+		if err != nil || !expires.Equal(start.Add(desk.TokenTTL)) || !strings.HasPrefix(token, "dst_") {
+			t.Fatalf("IssueToken = %q %v %v", token, expires, err)
+		}
+		var verr *request.ValidationError
+		if _, err := w.desk.ChangeOwnPassword(ctx, agra, "not it", "short"); !errors.As(err, &verr) ||
+			verr.Fields["current_password"] == "" || verr.Fields["password"] == "" {
+			t.Fatalf("bad change: %v", err)
+		}
+		w.set(start.Add(time.Minute))
+		changedAt, err := w.desk.ChangeOwnPassword(ctx, agra, password, "another long password")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.desk.SessionAccount(ctx, agra.Account.ID, start); !errors.Is(err, desk.ErrSessionEnded) {
+			t.Errorf("a session from before the change: %v", err)
+		}
+		if _, err := w.desk.SessionAccount(ctx, agra.Account.ID, changedAt); err != nil {
+			t.Errorf("the renewed session: %v", err)
+		}
+		if _, err := w.desk.TokenAccount(ctx, token); !errors.Is(err, desk.ErrSessionEnded) {
+			t.Errorf("a token from before the change: %v", err)
+		}
+		if _, err := w.desk.Login(ctx, "agra", "another long password", ""); err != nil {
+			t.Errorf("login with the new password: %v", err)
+		}
+		token2, _, _ := w.desk.IssueToken(ctx, "agra", "another long password", "")
+		if err := w.desk.RevokeToken(ctx, agra, token2); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.desk.TokenAccount(ctx, token2); !errors.Is(err, desk.ErrSessionEnded) {
+			t.Errorf("revoked token: %v", err)
+		}
+		if _, err := w.desk.TokenAccount(ctx, "dst_made-up"); !errors.Is(err, desk.ErrSessionEnded) {
+			t.Errorf("made-up token: %v", err)
+		}
+	})
+}
+
+func TestAccountsAdminOnly(t *testing.T) {
+	w := newWorld(t, testenv.SQLite(t))
+	ctx := context.Background()
+	for _, name := range []string{"agra", "agra.region", "up.circle"} {
+		if _, err := w.desk.CreateAccount(ctx, w.users[name], desk.NewAccount{Username: "x.y.z", Role: "admin", Password: password}); !errors.Is(err, desk.ErrForbidden) {
+			t.Errorf("%s creating an account: %v", name, err)
+		}
+		if err := w.desk.SetDisabled(ctx, w.users[name], "agra", true); !errors.Is(err, desk.ErrForbidden) {
+			t.Errorf("%s disabling an account: %v", name, err)
+		}
+	}
+	_, err := w.desk.CreateAccount(ctx, w.users["admin"], desk.NewAccount{Username: "New One", Role: "division", Unit: "Agra Divison", Password: "short"})
+	var verr *request.ValidationError
+	if !errors.As(err, &verr) || !strings.Contains(verr.Fields["unit"], "Did you mean: Agra Division") ||
+		verr.Fields["username"] == "" || verr.Fields["password"] == "" {
+		t.Fatalf("bad account: %v", err)
+	}
+	if _, err := w.desk.CreateAccount(ctx, w.users["admin"], desk.NewAccount{Username: "AGRA", Role: "division", Unit: "agra division",
+		Password: password}); !errors.As(err, &verr) || !strings.Contains(verr.Fields["username"], "taken") {
+		t.Errorf("taken username: %v", err)
+	}
+	if err := w.desk.SetDisabled(ctx, w.users["admin"], "admin", true); !errors.As(err, &verr) {
+		t.Errorf("admin disabling itself: %v", err)
+	}
+	if err := w.desk.ResetPassword(ctx, w.users["admin"], "nobody", password); !errors.Is(err, desk.ErrNoAccount) {
+		t.Errorf("reset of an unknown account: %v", err)
+	}
+}
+
+// TestScopes: who sees which requests, and who may change them.
+func TestScopes(t *testing.T) {
+	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
+		w := newWorld(t, st)
+		ctx := context.Background()
+		agraReq := w.submit(t, "282001", "9811111111")
+		mathuraReq := w.submit(t, "281001", "9822222222")
+		delhiReq := w.submit(t, "110001", "9833333333")
+		visible := map[string][]request.Reference{
+			"agra":         {agraReq.Reference},
+			"mathura":      {mathuraReq.Reference},
+			"agra.region":  {agraReq.Reference, mathuraReq.Reference},
+			"up.circle":    {agraReq.Reference, mathuraReq.Reference},
+			"delhi.circle": {delhiReq.Reference},
+			"admin":        {agraReq.Reference, mathuraReq.Reference, delhiReq.Reference},
+		}
+		for name, want := range visible {
+			actor := w.users[name]
+			page, err := w.desk.List(ctx, actor, desk.Filter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []request.Reference
+			for _, r := range page.Requests {
+				got = append(got, r.Reference)
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("%s sees %v, want %v", name, got, want)
+			}
+			for _, r := range []request.Request{agraReq, mathuraReq, delhiReq} {
+				_, _, err := w.desk.Request(ctx, actor, string(r.Reference))
+				if sees := slices.Contains(want, r.Reference); sees != (err == nil) || !sees && !errors.Is(err, desk.ErrNotFound) {
+					t.Errorf("%s opening %s: %v", name, r.Division, err)
+				}
+				_, err = w.desk.Change(ctx, actor, string(r.Reference), request.Change{To: request.StatusInProgress})
+				switch {
+				case name == "agra" && r.ID == agraReq.ID, name == "mathura" && r.ID == mathuraReq.ID:
+					if err != nil {
+						t.Errorf("%s changing its own request: %v", name, err)
+					}
+				case slices.Contains(want, r.Reference):
+					if !errors.Is(err, desk.ErrForbidden) {
+						t.Errorf("%s changing a request it watches: %v, want ErrForbidden", name, err)
+					}
+				default:
+					if !errors.Is(err, desk.ErrNotFound) {
+						t.Errorf("%s changing a request outside its scope: %v, want ErrNotFound", name, err)
+					}
+				}
+			}
+		}
+	})
+}
+
+func TestWorkflowSendsMessages(t *testing.T) {
+	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
+		w := newWorld(t, st)
+		ctx := context.Background()
+		agra := w.users["agra"]
+		r := w.submit(t, "282001", "9811111111")
+		ref := string(r.Reference)
+		var verr *request.ValidationError
+		if _, err := w.desk.Change(ctx, agra, ref, request.Change{To: request.StatusCompleted}); !errors.As(err, &verr) ||
+			!strings.Contains(verr.Fields["status"], "in progress before") {
+			t.Fatalf("submitted -> completed: %v", err)
+		}
+		w.set(start.Add(time.Hour))
+		if _, err := w.desk.Change(ctx, agra, ref, request.Change{To: request.StatusInProgress, AssignedTo: "Ravi (postman, Sadar Bazar SO)"}); err != nil {
+			t.Fatal(err)
+		}
+		w.set(start.Add(2 * time.Hour))
+		done, err := w.desk.Change(ctx, agra, ref, request.Change{To: request.StatusCompleted, Remarks: "Service provided at doorstep"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if done.Status != request.StatusCompleted || done.AssignedTo != "Ravi (postman, Sadar Bazar SO)" ||
+			len(done.History) != 3 || done.History[2].Actor != "agra" || !done.History[2].At.Equal(start.Add(2*time.Hour)) {
+			t.Errorf("completed request %+v", done)
+		}
+		_, notes, err := w.desk.Request(ctx, agra, ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, n := range notes {
+			got = append(got, fmt.Sprintf("%s/%s/%s", n.Channel, n.Kind, n.RequestStatus))
+		}
+		want := []string{"sms/submitted/", "email/submitted/", "sms/status_changed/in_progress", "sms/completed/completed", "email/completed/completed"}
+		if !slices.Equal(got, want) {
+			t.Errorf("messages %v, want %v", got, want)
+		}
+		if _, err := w.desk.Change(ctx, agra, ref, request.Change{To: request.StatusCancelled}); !errors.As(err, &verr) {
+			t.Errorf("cancelling a completed request: %v", err)
+		}
+		audit, _ := st.AuditLog(ctx, store.AuditQuery{Target: ref})
+		if len(audit) != 2 || audit[0].Details != "in_progress -> completed, remarks: Service provided at doorstep" || audit[0].Actor != "agra" {
+			t.Errorf("audit of the request: %+v", audit)
+		}
+	})
+}
+
+func TestBulkAndRunSheet(t *testing.T) {
+	w := newWorld(t, testenv.SQLite(t))
+	ctx := context.Background()
+	agra := w.users["agra"]
+	var refs []string
+	for i := range 4 {
+		w.set(start.Add(time.Duration(i) * time.Minute))
+		refs = append(refs, string(w.submit(t, "282001", fmt.Sprintf("98111111%02d", i)).Reference))
+	}
+	other := string(w.submit(t, "281001", "9822222222").Reference)
+	results, err := w.desk.Bulk(ctx, agra, append(refs[:3:3], other), request.Change{To: request.StatusInProgress, AssignedTo: "Ravi"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range results {
+		if want := i < 3; (r.Err == nil) != want {
+			t.Errorf("bulk result %d: %v", i, r.Err)
+		}
+	}
+	if !errors.Is(results[3].Err, desk.ErrNotFound) {
+		t.Errorf("another Division's request in a bulk change: %v", results[3].Err)
+	}
+	if _, err := w.desk.Change(ctx, agra, refs[2], request.Change{To: request.StatusInProgress, AssignedTo: "Sita"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.desk.Change(ctx, agra, refs[3], request.Change{To: request.StatusInProgress}); err != nil {
+		t.Fatal(err)
+	}
+	var verr *request.ValidationError
+	if _, err := w.desk.Bulk(ctx, agra, refs, request.Change{To: request.StatusCancelled}); !errors.As(err, &verr) {
+		t.Errorf("bulk cancel: %v", err)
+	}
+	groups, err := w.desk.RunSheet(ctx, agra)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, g := range groups {
+		got = append(got, fmt.Sprintf("%s:%d", g.AssignedTo, len(g.Requests)))
+	}
+	if want := []string{"Ravi:2", "Sita:1", ":1"}; !slices.Equal(got, want) {
+		t.Errorf("run sheet groups %v, want %v", got, want)
+	}
+	if _, err := w.desk.RunSheet(ctx, w.users["agra.region"]); !errors.Is(err, desk.ErrForbidden) {
+		t.Errorf("run sheet for a region: %v", err)
+	}
+}
+
+func TestListFiltersAndPages(t *testing.T) {
+	w := newWorld(t, testenv.SQLite(t))
+	ctx := context.Background()
+	agra := w.users["agra"]
+	var reqs []request.Request
+	for i := range 5 {
+		w.set(start.Add(time.Duration(i) * 24 * time.Hour))
+		reqs = append(reqs, w.submit(t, "282001", fmt.Sprintf("98111111%02d", i)))
+	}
+	parse := func(q string) desk.Filter {
+		t.Helper()
+		v, _ := url.ParseQuery(q)
+		f, errs := desk.ParseFilter(v)
+		if len(errs) > 0 {
+			t.Fatalf("ParseFilter(%q): %v", q, errs)
+		}
+		return f
+	}
+	page, err := w.desk.List(ctx, agra, parse("limit=2"))
+	if err != nil || len(page.Requests) != 2 || page.Next == "" || page.Counts[request.StatusSubmitted] != 5 {
+		t.Fatalf("first page: %+v, %v", page, err)
+	}
+	f := parse("limit=2&after=" + page.Next)
+	page, _ = w.desk.List(ctx, agra, f)
+	page2, _ := w.desk.List(ctx, agra, parse("limit=2&after="+page.Next))
+	if len(page.Requests) != 2 || page.Requests[0].ID != reqs[2].ID || len(page2.Requests) != 1 || page2.Next != "" {
+		t.Errorf("pages 2 and 3: %v, %v", page.Requests, page2)
+	}
+	// Dates are Indian dates, both ends included.
+	from := start.In(staff.IST).AddDate(0, 0, 1).Format(time.DateOnly)
+	to := start.In(staff.IST).AddDate(0, 0, 2).Format(time.DateOnly)
+	page, _ = w.desk.List(ctx, agra, parse("from="+from+"&to="+to))
+	if len(page.Requests) != 2 || page.Requests[0].ID != reqs[1].ID {
+		t.Errorf("from %s to %s: %d requests", from, to, len(page.Requests))
+	}
+	for q, id := range map[string]int64{"q=" + string(reqs[3].Reference): reqs[3].ID, "q=+91 98111 11104": reqs[4].ID} {
+		page, _ = w.desk.List(ctx, agra, parse(q))
+		if len(page.Requests) != 1 || page.Requests[0].ID != id {
+			t.Errorf("search %s: %v", q, page.Requests)
+		}
+	}
+	page, _ = w.desk.List(ctx, agra, parse("q=kamla&order=newest"))
+	if len(page.Requests) != 5 || page.Requests[0].ID != reqs[4].ID {
+		t.Errorf("name search newest first: %d", len(page.Requests))
+	}
+	v, _ := url.ParseQuery("status=done&pincode=12&from=27-11-2026&order=up&limit=999&after=x")
+	if _, errs := desk.ParseFilter(v); len(errs) != 6 {
+		t.Errorf("bad filter errors: %v", errs)
+	}
+	if got := parse("status=completed&status=cancelled&q=kamla&order=newest").Values().Encode(); got != "order=newest&q=kamla&status=completed&status=cancelled" {
+		t.Errorf("Values = %s", got)
+	}
+	rows, err := w.desk.Export(ctx, agra, parse("limit=1"), "csv")
+	if err != nil || len(rows) != 5 {
+		t.Errorf("export: %d rows, %v", len(rows), err)
+	}
+	if audit, _ := w.st.AuditLog(ctx, store.AuditQuery{Action: "export"}); len(audit) != 1 || !strings.HasPrefix(audit[0].Details, "csv, 5 rows") {
+		t.Errorf("export audit %+v", audit)
+	}
+}
+
+func TestCustomerCancels(t *testing.T) {
+	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
+		w := newWorld(t, st)
+		ctx := context.Background()
+		r := w.submit(t, "282001", "9811111111")
+		ref := string(r.Reference)
+		sentTo, expires, err := w.desk.SendCancelCode(ctx, ref)
+		if err != nil || sentTo != "******1111" || !expires.Equal(start.Add(10*time.Minute)) {
+			t.Fatalf("SendCancelCode = %q %v %v", sentTo, expires, err)
+		}
+		var verr *request.ValidationError
+		if _, err := w.desk.CancelByCustomer(ctx, ref, "111111", "10.9.9.9"); !errors.As(err, &verr) || verr.Fields["otp"] == "" {
+			t.Fatalf("wrong code: %v", err)
+		}
+		cancelled, err := w.desk.CancelByCustomer(ctx, ref, "246 810", "10.9.9.9")
+		if err != nil || cancelled.Status != request.StatusCancelled || cancelled.History[1].Actor != desk.CustomerActor {
+			t.Fatalf("cancel: %+v, %v", cancelled, err)
+		}
+		if _, _, err := w.desk.SendCancelCode(ctx, ref); !errors.Is(err, desk.ErrCannotCancel) {
+			t.Errorf("code for a cancelled request: %v", err)
+		}
+		if _, err := w.desk.CancelByCustomer(ctx, "DS-AAAAA-AAAAA", "246810", ""); !errors.Is(err, desk.ErrNotFound) {
+			t.Errorf("unknown reference: %v", err)
+		}
+		notes, _ := st.NotificationsForRequest(ctx, r.ID)
+		if last := notes[len(notes)-1]; last.Kind != "cancelled" || last.Channel != "sms" {
+			t.Errorf("last message %+v", last)
+		}
+	})
+}
