@@ -213,7 +213,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, onListen fu
 	}
 	in := intake.New(st, dir).WithOTPRequired(cfg.OTPRequired)
 	handler, err := server.Handler(server.Parts{Store: st, Intake: in, Desk: desk.New(st, dir), Log: log, Portal: portalOptions,
-		Staff: staffweb.Options{SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://")}})
+		Staff: staffweb.Options{SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://")}, TrustedProxies: cfg.TrustedProxies})
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/mail"
+	"net/netip"
 	"net/textproto"
 	"net/url"
 	"slices"
@@ -35,6 +36,9 @@ type Config struct {
 	NotifyTimeout time.Duration // how long one SMS or e-mail may take to hand over
 	PublicURL     string        // the portal's address for customers, without a trailing slash
 	OTPRequired   bool          // a request needs the one-time code sent to its mobile
+	// TrustedProxies are the load balancers whose X-Forwarded-For names the client, for the
+	// audit log's "from where"; empty: the TCP peer is the client.
+	TrustedProxies []netip.Prefix
 }
 
 // Database says which backend to use and where.
@@ -169,6 +173,25 @@ var settings = []setting{
 				return fmt.Errorf("%q is not an http(s) address like https://doorstep.example.in", redact(v))
 			}
 			c.PublicURL = strings.TrimRight(v, "/")
+			return nil
+		}},
+	{"trusted-proxies", "DOORSTEP_TRUSTED_PROXIES", "", "comma-separated addresses or CIDR ranges of load balancers whose X-Forwarded-For header gives the client's address (for the audit log)",
+		func(c *Config, v string) error {
+			c.TrustedProxies = nil
+			for _, part := range strings.Split(v, ",") {
+				if part = strings.TrimSpace(part); part == "" {
+					continue
+				}
+				prefix, err := netip.ParsePrefix(part)
+				if err != nil {
+					addr, aerr := netip.ParseAddr(part)
+					if aerr != nil {
+						return fmt.Errorf("%q is not an IP address or CIDR range like 10.0.0.0/8", part)
+					}
+					prefix = netip.PrefixFrom(addr, addr.BitLen())
+				}
+				c.TrustedProxies = append(c.TrustedProxies, prefix.Masked())
+			}
 			return nil
 		}},
 }

@@ -236,3 +236,17 @@ func TestOTPSetting(t *testing.T) {
 		t.Errorf("bad value: %v", err)
 	}
 }
+
+func TestTrustedProxies(t *testing.T) {
+	c, err := Load("serve", nil, env(map[string]string{"DOORSTEP_TRUSTED_PROXIES": " 10.0.0.0/8, 192.168.1.7 ,fd00::/8"}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(c.TrustedProxies); got != "[10.0.0.0/8 192.168.1.7/32 fd00::/8]" {
+		t.Errorf("TrustedProxies = %s", got)
+	}
+	if _, err := Load("serve", []string{"--trusted-proxies", "10.0.0.0/8,lb.internal"}, env(nil), io.Discard); err == nil ||
+		!strings.Contains(err.Error(), "lb.internal") {
+		t.Errorf("bad value: %v", err)
+	}
+}

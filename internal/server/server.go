@@ -9,6 +9,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"time"
 
@@ -29,6 +30,8 @@ type Parts struct {
 	Log    *slog.Logger
 	Portal []web.Option
 	Staff  staffweb.Options
+	// TrustedProxies are the load balancers whose X-Forwarded-For is believed.
+	TrustedProxies []netip.Prefix
 }
 
 // Handler returns the whole product's HTTP handler.
@@ -56,7 +59,7 @@ func Handler(p Parts) (http.Handler, error) {
 
 	// Cross-origin form posts are refused (CSRF); API clients send no browser headers and pass.
 	csrf := http.NewCrossOriginProtection()
-	return withRequestLog(p.Log, recoverPanics(p.Log, csrf.Handler(mux))), nil
+	return clientAddress(p.TrustedProxies, withRequestLog(p.Log, recoverPanics(p.Log, csrf.Handler(mux)))), nil
 }
 
 func readiness(st store.Store, log *slog.Logger) http.HandlerFunc {
