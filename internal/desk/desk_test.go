@@ -406,8 +406,8 @@ func TestListFiltersAndPages(t *testing.T) {
 		}
 	}
 	page, _ = w.desk.List(ctx, agra, parse("q=kamla&order=newest"))
-	if len(page.Requests) != 5 || page.Requests[0].ID != reqs[4].ID {
-		t.Errorf("name search newest first: %d", len(page.Requests))
+	if len(page.Requests) != 5 || page.Requests[0].ID != reqs[4].ID || page.Counts != nil {
+		t.Errorf("name search newest first: %d requests, counts %v", len(page.Requests), page.Counts)
 	}
 	v, _ := url.ParseQuery("status=done&pincode=12&from=27-11-2026&order=up&limit=999&after=x")
 	if _, errs := desk.ParseFilter(v); len(errs) != 6 {

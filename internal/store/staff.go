@@ -61,8 +61,10 @@ type BackOffice interface {
 	// DeskRequests lists requests matching q, in q's order, at most q.Limit.
 	DeskRequests(ctx context.Context, q DeskQuery) ([]request.Request, error)
 	// DeskCounts counts requests matching q, by status, ignoring q.Statuses, the cursor and
-	// the limit.
-	DeskCounts(ctx context.Context, q DeskQuery) (map[request.Status]int, error)
+	// the limit. A count stops at cap+1 (cap <= 0: DefaultCountCap), which means "more than
+	// cap": counting every closed request of a busy unit on each page load costs more than
+	// the number is worth (22 ms at 100,000 requests on SQLite).
+	DeskCounts(ctx context.Context, q DeskQuery, cap int) (map[request.Status]int, error)
 
 	// ChangeStatus applies a checked change to a request, appends it to the history, saves
 	// its notifications (queued with their job) and its audit entry, all in one transaction.
@@ -74,6 +76,13 @@ type BackOffice interface {
 	// AuditLog lists entries matching q, newest first.
 	AuditLog(ctx context.Context, q AuditQuery) ([]AuditEntry, error)
 }
+
+// DefaultCountCap is where DeskCounts stops counting.
+const DefaultCountCap = 10_000
+
+// AllStatuses are every status, in workflow order.
+var AllStatuses = []request.Status{request.StatusSubmitted, request.StatusInProgress, request.StatusCompleted,
+	request.StatusNotServiceable, request.StatusCancelled}
 
 // Token is a staff API token as stored: only its hash, so that a copy of the database gives
 // no one a working token.

@@ -305,28 +305,37 @@ func (s *Store) DeskRequests(ctx context.Context, q store.DeskQuery) ([]request.
 	return out, nil
 }
 
-// DeskCounts implements store.BackOffice.
-func (s *Store) DeskCounts(ctx context.Context, q store.DeskQuery) (map[request.Status]int, error) {
+// DeskCounts implements store.BackOffice: one capped count per status.
+func (s *Store) DeskCounts(ctx context.Context, q store.DeskQuery, cap int) (map[request.Status]int, error) {
+	if cap <= 0 {
+		cap = store.DefaultCountCap
+	}
 	where, args := deskWhere(q, false)
-	query := `SELECT status, count(*) FROM requests`
 	if where != "" {
-		query += " WHERE " + where
+		where += " AND "
 	}
-	rows, err := s.pool.Query(ctx, query+` GROUP BY status`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: desk counts: %w", err)
+	args = append(args, nil)
+	statusArg := len(args)
+	query := fmt.Sprintf(`SELECT count(*) FROM (SELECT 1 FROM requests WHERE %sstatus = $%d LIMIT %d) capped`, where, statusArg, cap+1)
+	batch := &pgx.Batch{}
+	for _, st := range store.AllStatuses {
+		a := append([]any(nil), args...)
+		a[statusArg-1] = string(st)
+		batch.Queue(query, a...)
 	}
-	defer rows.Close()
+	results := s.pool.SendBatch(ctx, batch)
+	defer results.Close()
 	out := map[request.Status]int{}
-	for rows.Next() {
-		var st request.Status
+	for _, st := range store.AllStatuses {
 		var n int
-		if err := rows.Scan(&st, &n); err != nil {
+		if err := results.QueryRow().Scan(&n); err != nil {
 			return nil, fmt.Errorf("postgres: desk counts: %w", err)
 		}
-		out[st] = n
+		if n > 0 {
+			out[st] = n
+		}
 	}
-	return out, rows.Err()
+	return out, results.Close()
 }
 
 // ChangeStatus implements store.BackOffice.

@@ -351,10 +351,25 @@ func (s *Store) DeskRequests(ctx context.Context, q store.DeskQuery) ([]request.
 	return out, rows.Err()
 }
 
-// DeskCounts implements store.BackOffice.
-func (s *Store) DeskCounts(ctx context.Context, q store.DeskQuery) (map[request.Status]int, error) {
+// DeskCounts implements store.BackOffice: one capped count per status, each walking at
+// most cap+1 entries of the unit's (unit, status, ...) index.
+func (s *Store) DeskCounts(ctx context.Context, q store.DeskQuery, cap int) (map[request.Status]int, error) {
+	if cap <= 0 {
+		cap = store.DefaultCountCap
+	}
 	where, args := deskWhere(q, false)
-	rows, err := s.readers.QueryContext(ctx, `SELECT status, count(*) FROM requests`+where+` GROUP BY status`, args...)
+	if where == "" {
+		where = " WHERE "
+	} else {
+		where += " AND "
+	}
+	parts := make([]string, len(store.AllStatuses))
+	var all []any
+	for i, st := range store.AllStatuses {
+		parts[i] = fmt.Sprintf(`SELECT ?, (SELECT count(*) FROM (SELECT 1 FROM requests%s status = ? LIMIT %d))`, where, cap+1)
+		all = append(append(append(all, st), args...), st)
+	}
+	rows, err := s.readers.QueryContext(ctx, strings.Join(parts, " UNION ALL "), all...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: desk counts: %w", err)
 	}
@@ -366,7 +381,9 @@ func (s *Store) DeskCounts(ctx context.Context, q store.DeskQuery) (map[request.
 		if err := rows.Scan(&st, &n); err != nil {
 			return nil, fmt.Errorf("sqlite: desk counts: %w", err)
 		}
-		out[st] = n
+		if n > 0 {
+			out[st] = n
+		}
 	}
 	return out, rows.Err()
 }

@@ -347,7 +347,11 @@ func testDeskQueries(t *testing.T, st store.Store) {
 			t.Errorf("%s: got %v, want %v", c.name, got, c.want)
 		}
 	}
-	counts, err := st.DeskCounts(ctx, store.DeskQuery{Division: div, Statuses: open, Limit: 1})
+	capped, err := st.DeskCounts(ctx, store.DeskQuery{Division: div}, 2)
+	if err != nil || capped[request.StatusSubmitted] != 3 || capped[request.StatusInProgress] != 1 {
+		t.Errorf("DeskCounts capped at 2 = %v, %v; want submitted 3 (more than 2), in progress 1", capped, err)
+	}
+	counts, err := st.DeskCounts(ctx, store.DeskQuery{Division: div, Statuses: open, Limit: 1}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
