@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/doorstep-post/doorstep/internal/desk"
 	"github.com/doorstep-post/doorstep/internal/intake"
 	"github.com/doorstep-post/doorstep/internal/otp"
 	"github.com/doorstep-post/doorstep/internal/postal"
@@ -33,20 +34,24 @@ const MaxBodyBytes = 16 << 10
 // Prefix is where the API lives.
 const Prefix = "/api/v1/"
 
-// API serves the JSON API.
+// API serves the JSON API: customers' (intake) and staff's (desk).
 type API struct {
 	intake *intake.Intake
+	desk   *desk.Desk
 	log    *slog.Logger
 	mux    *http.ServeMux
 }
 
 // New returns the API handler; mount it at Prefix.
-func New(in *intake.Intake, log *slog.Logger) *API {
-	a := &API{intake: in, log: log, mux: http.NewServeMux()}
+func New(in *intake.Intake, d *desk.Desk, log *slog.Logger) *API {
+	a := &API{intake: in, desk: d, log: log, mux: http.NewServeMux()}
 	a.routes()
 	return a
 }
 
+// routes is every URL of the API. Staff's routes take a bearer token (staffOnly); what each
+// role may do with a request depends on the request's place in the hierarchy, so the desk
+// decides that, the same for the API as for the web desk.
 func (a *API) routes() {
 	a.mux.HandleFunc("GET /api/v1/openapi.json", a.openAPI)
 	a.mux.HandleFunc("GET /api/v1/services", a.listServices)
@@ -55,6 +60,13 @@ func (a *API) routes() {
 	a.mux.HandleFunc("POST /api/v1/requests", a.createRequest)
 	a.mux.HandleFunc("GET /api/v1/requests", a.listRequestsByMobile)
 	a.mux.HandleFunc("GET /api/v1/requests/{reference}", a.getRequest)
+	a.mux.HandleFunc("POST /api/v1/requests/{reference}/cancel", a.cancelRequest)
+
+	a.mux.HandleFunc("POST /api/v1/auth/token", a.issueToken)
+	a.mux.HandleFunc("DELETE /api/v1/auth/token", a.staffOnly(a.revokeToken))
+	a.mux.HandleFunc("GET /api/v1/desk/requests", a.staffOnly(a.listDeskRequests))
+	a.mux.HandleFunc("GET /api/v1/desk/requests/{reference}", a.staffOnly(a.getDeskRequest))
+	a.mux.HandleFunc("POST /api/v1/desk/requests/{reference}/status", a.staffOnly(a.changeRequestStatus))
 }
 
 // ServeHTTP routes to the API's handlers, answering unknown paths and methods with problems
@@ -184,8 +196,7 @@ func (a *API) createRequest(w http.ResponseWriter, r *http.Request) {
 	var invalid *request.ValidationError
 	switch {
 	case errors.As(err, &invalid):
-		writeProblem(w, Problem{Status: http.StatusUnprocessableEntity, Code: CodeValidation,
-			Detail: "Some fields need correcting; see errors.", Errors: invalid.Fields})
+		writeInvalid(w, invalid.Fields)
 		return
 	case errors.Is(err, intake.ErrBadIdempotencyKey):
 		writeProblem(w, Problem{Status: http.StatusBadRequest, Code: CodeIdempotencyKey, Detail: err.Error() + "."})
@@ -229,12 +240,10 @@ func (a *API) requestOTP(w http.ResponseWriter, r *http.Request) {
 	var bad *intake.MobileError
 	switch {
 	case errors.As(err, &bad):
-		writeProblem(w, Problem{Status: http.StatusUnprocessableEntity, Code: CodeValidation,
-			Detail: "Some fields need correcting; see errors.", Errors: map[string]string{"mobile": bad.Message}})
+		writeInvalid(w, map[string]string{"mobile": bad.Message})
 		return
 	case errors.Is(err, otp.ErrRateLimited):
-		w.Header().Set("Retry-After", "3600")
-		writeProblem(w, Problem{Status: http.StatusTooManyRequests, Code: CodeRateLimited, Detail: "We have sent 3 codes to this mobile in the last hour; please wait before asking again."})
+		writeRateLimited(w)
 		return
 	case err != nil:
 		a.internalError(w, r, err)
@@ -328,13 +337,9 @@ type publicRequestJSON struct {
 }
 
 func (a *API) publicView(ctx context.Context, reqs []request.Request) ([]publicRequestJSON, error) {
-	services, err := a.intake.AllServices(ctx)
+	names, err := a.serviceNames(ctx)
 	if err != nil {
 		return nil, err
-	}
-	names := make(map[string]string, len(services))
-	for _, svc := range services {
-		names[svc.Code] = svc.Name
 	}
 	out := make([]publicRequestJSON, len(reqs))
 	for i, req := range reqs {
@@ -354,20 +359,20 @@ func (a *API) getRequest(w http.ResponseWriter, r *http.Request) {
 	req, err := a.intake.Track(r.Context(), r.PathValue("reference"))
 	switch {
 	case errors.Is(err, request.ErrReferenceFormat), errors.Is(err, request.ErrReferenceCheck):
-		msg := "A reference number looks like DS-XXXXX-XXXXX."
-		if errors.Is(err, request.ErrReferenceCheck) {
-			msg = "This reference number has a typing mistake; please check each character."
-		}
-		writeProblem(w, Problem{Status: http.StatusUnprocessableEntity, Code: CodeValidation,
-			Detail: msg, Errors: map[string]string{"reference": msg}})
+		writeBadReference(w, err)
 		return
 	case errors.Is(err, store.ErrNotFound):
-		writeProblem(w, Problem{Status: http.StatusNotFound, Code: CodeNotFound, Detail: "There is no request with this reference number."})
+		writeNoSuchRequest(w)
 		return
 	case err != nil:
 		a.internalError(w, r, err)
 		return
 	}
+	a.writePublicRequest(w, r, req)
+}
+
+// writePublicRequest answers with the public view of one request.
+func (a *API) writePublicRequest(w http.ResponseWriter, r *http.Request, req request.Request) {
 	view, err := a.publicView(r.Context(), []request.Request{req})
 	if err != nil {
 		a.internalError(w, r, err)
@@ -375,6 +380,79 @@ func (a *API) getRequest(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, view[0])
+}
+
+// writeBadReference answers a reference number that is malformed or has a typing mistake.
+func writeBadReference(w http.ResponseWriter, err error) {
+	msg := "A reference number looks like DS-XXXXX-XXXXX."
+	if errors.Is(err, request.ErrReferenceCheck) {
+		msg = "This reference number has a typing mistake; please check each character."
+	}
+	writeProblem(w, Problem{Status: http.StatusUnprocessableEntity, Code: CodeValidation,
+		Detail: msg, Errors: map[string]string{"reference": msg}})
+}
+
+func writeNoSuchRequest(w http.ResponseWriter) {
+	writeProblem(w, Problem{Status: http.StatusNotFound, Code: CodeNotFound, Detail: "There is no request with this reference number."})
+}
+
+type cancelJSON struct {
+	OTP string `json:"otp"`
+}
+
+type cancelCodeSentJSON struct {
+	SentTo    string    `json:"sent_to"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// cancelRequest is the customer cancelling their request in two calls: without a code it
+// sends one to the request's mobile (whoever knows a reference must not cancel someone
+// else's request); with the code it cancels.
+func (a *API) cancelRequest(w http.ResponseWriter, r *http.Request) {
+	reference := r.PathValue("reference")
+	if _, err := request.ParseReference(reference); err != nil {
+		writeBadReference(w, err)
+		return
+	}
+	var body cancelJSON
+	if !decodeJSON(w, r, &body) {
+		return
+	}
+	if strings.TrimSpace(body.OTP) == "" {
+		sentTo, expires, err := a.desk.SendCancelCode(r.Context(), reference)
+		if err != nil {
+			a.cancelFailed(w, r, err)
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		writeJSON(w, http.StatusAccepted, cancelCodeSentJSON{SentTo: sentTo, ExpiresAt: expires})
+		return
+	}
+	req, err := a.desk.CancelByCustomer(r.Context(), reference, body.OTP, clientIP(r))
+	if err != nil {
+		a.cancelFailed(w, r, err)
+		return
+	}
+	a.writePublicRequest(w, r, req)
+}
+
+func (a *API) cancelFailed(w http.ResponseWriter, r *http.Request, err error) {
+	var invalid *request.ValidationError
+	switch {
+	case errors.As(err, &invalid):
+		writeInvalid(w, invalid.Fields)
+	case errors.Is(err, desk.ErrNotFound):
+		writeNoSuchRequest(w)
+	case errors.Is(err, desk.ErrCannotCancel):
+		writeProblem(w, Problem{Status: http.StatusConflict, Code: CodeCannotCancel,
+			Detail: "This request is already completed, could not be served or was cancelled, so it can no longer be cancelled."})
+	case errors.Is(err, desk.ErrStatusChanged):
+		writeStatusChanged(w)
+	case errors.Is(err, otp.ErrRateLimited):
+		writeRateLimited(w)
+	default:
+		a.internalError(w, r, err)
+	}
 }
 
 type requestListJSON struct {

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/doorstep-post/doorstep/internal/desk"
 	"github.com/doorstep-post/doorstep/internal/intake"
 	"github.com/doorstep-post/doorstep/internal/testenv"
 )
@@ -18,7 +19,8 @@ import (
 // that the figures are Doorstep's own cost (validation, routing, SQL, JSON).
 func benchAPI(b *testing.B, backend testenv.Backend) http.Handler {
 	st := backend.Open(b)
-	return New(intake.New(st, testenv.Directory(b)), slog.New(slog.DiscardHandler))
+	dir := testenv.Directory(b)
+	return New(intake.New(st, dir), desk.New(st, dir), slog.New(slog.DiscardHandler))
 }
 
 var pincodes = []string{"110001", "400001", "560001", "226001", "700001", "600001", "500001", "380001"}

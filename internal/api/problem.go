@@ -2,7 +2,11 @@ package api
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"time"
+
+	"github.com/doorstep-post/doorstep/internal/otp"
 )
 
 // Problem is an RFC 9457 problem detail. Every error the API returns is one, so a client
@@ -30,6 +34,14 @@ const (
 	CodeIdempotencyKeyReused = "idempotency_key_reused"
 	CodeInternal             = "internal_error"
 	CodeRateLimited          = "rate_limited"
+	CodeCannotCancel         = "cannot_cancel"
+	CodeStatusChanged        = "status_changed"
+	// Staff API.
+	CodeUnauthorized       = "unauthorized"        // no bearer token, or one that no longer works
+	CodeInvalidCredentials = "invalid_credentials" // unknown username or wrong password, not told apart
+	CodeAccountLocked      = "account_locked"
+	CodeAccountDisabled    = "account_disabled"
+	CodeForbidden          = "forbidden" // the role may see the request but not change it
 )
 
 func writeProblem(w http.ResponseWriter, p Problem) {
@@ -49,4 +61,23 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v) // the client hung up: nothing to do
+}
+
+// writeInvalid answers fields that need correcting, with a message for each.
+func writeInvalid(w http.ResponseWriter, fields map[string]string) {
+	writeProblem(w, Problem{Status: http.StatusUnprocessableEntity, Code: CodeValidation,
+		Detail: "Some fields need correcting; see errors.", Errors: fields})
+}
+
+// writeRateLimited answers a mobile that had its one-time codes for the hour.
+func writeRateLimited(w http.ResponseWriter) {
+	w.Header().Set("Retry-After", fmt.Sprint(int(time.Hour.Seconds())))
+	writeProblem(w, Problem{Status: http.StatusTooManyRequests, Code: CodeRateLimited,
+		Detail: fmt.Sprintf("We have sent %d codes to this mobile in the last hour; please wait before asking again.", otp.MaxPerHour)})
+}
+
+// writeStatusChanged answers a change that lost a race with another one.
+func writeStatusChanged(w http.ResponseWriter) {
+	writeProblem(w, Problem{Status: http.StatusConflict, Code: CodeStatusChanged,
+		Detail: "Someone else changed this request meanwhile. Fetch it again and decide anew."})
 }

@@ -50,7 +50,7 @@ func Handler(p Parts) (http.Handler, error) {
 	mux := http.NewServeMux()
 	portal.Register(mux)
 	back.Register(mux)
-	mux.Handle(api.Prefix, api.New(p.Intake, p.Log))
+	mux.Handle(api.Prefix, api.New(p.Intake, p.Desk, p.Log))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))

@@ -1,0 +1,351 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"math"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/doorstep-post/doorstep/internal/desk"
+	"github.com/doorstep-post/doorstep/internal/request"
+	"github.com/doorstep-post/doorstep/internal/staff"
+	"github.com/doorstep-post/doorstep/internal/store"
+)
+
+// The staff API: postmen's and Division staff's mobile app. Every rule (who sees which
+// request, who may change it, the workflow, the audit) is the desk's, as on the web desk.
+
+// realm names the protection space in WWW-Authenticate.
+const realm = `Bearer realm="doorstep"`
+
+// staffHandler serves a request made with a working bearer token, as actor.
+type staffHandler func(w http.ResponseWriter, r *http.Request, actor desk.Actor)
+
+// staffOnly lets through only requests with a working staff token.
+func (a *API) staffOnly(h staffHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		token, ok := bearerToken(r)
+		if !ok {
+			writeUnauthorized(w, "", "Log in first: send Authorization: Bearer TOKEN, with a token from POST "+Prefix+"auth/token.")
+			return
+		}
+		account, err := a.desk.TokenAccount(r.Context(), token)
+		switch {
+		case errors.Is(err, desk.ErrSessionEnded):
+			writeUnauthorized(w, "invalid_token", "This token has expired or was revoked, or its account was disabled or had its password changed. Log in again.")
+			return
+		case err != nil:
+			a.internalError(w, r, err)
+			return
+		}
+		h(w, r, desk.Actor{Account: account, IP: clientIP(r)})
+	}
+}
+
+// bearerToken reads "Authorization: Bearer TOKEN" (the scheme in any case, RFC 9110).
+func bearerToken(r *http.Request) (string, bool) {
+	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	token = strings.TrimSpace(token)
+	return token, ok && strings.EqualFold(scheme, "Bearer") && token != ""
+}
+
+// writeUnauthorized answers 401 with the challenge RFC 6750 asks for; errCode is empty when
+// no token was sent.
+func writeUnauthorized(w http.ResponseWriter, errCode, detail string) {
+	challenge := realm
+	if errCode != "" {
+		challenge += `, error="` + errCode + `"`
+	}
+	w.Header().Set("WWW-Authenticate", challenge)
+	writeProblem(w, Problem{Status: http.StatusUnauthorized, Code: CodeUnauthorized, Detail: detail})
+}
+
+// clientIP is where a request came from, for the audit log. The server has already put the
+// client's address in RemoteAddr when a trusted load balancer forwarded it.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+type credentialsJSON struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+type tokenJSON struct {
+	Token     string    `json:"token"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// issueToken is the app's login.
+func (a *API) issueToken(w http.ResponseWriter, r *http.Request) {
+	var body credentialsJSON
+	if !decodeJSON(w, r, &body) {
+		return
+	}
+	errs := map[string]string{}
+	if strings.TrimSpace(body.Username) == "" {
+		errs[staff.FieldUsername] = "Give your username."
+	}
+	if body.Password == "" {
+		errs[staff.FieldPassword] = "Give your password."
+	}
+	if len(errs) > 0 {
+		writeInvalid(w, errs)
+		return
+	}
+	token, expires, err := a.desk.IssueToken(r.Context(), body.Username, body.Password, clientIP(r))
+	var locked *staff.LockedError
+	switch {
+	case errors.Is(err, staff.ErrBadLogin):
+		w.Header().Set("WWW-Authenticate", realm)
+		writeProblem(w, Problem{Status: http.StatusUnauthorized, Code: CodeInvalidCredentials, Detail: err.Error()})
+		return
+	case errors.As(err, &locked):
+		// 429 rather than 403: the refusal is for a while only, and Retry-After says how long.
+		w.Header().Set("Retry-After", strconv.Itoa(secondsUntil(locked.Until)))
+		writeProblem(w, Problem{Status: http.StatusTooManyRequests, Code: CodeAccountLocked, Detail: locked.Error()})
+		return
+	case errors.Is(err, staff.ErrDisabled):
+		writeProblem(w, Problem{Status: http.StatusForbidden, Code: CodeAccountDisabled, Detail: err.Error()})
+		return
+	case err != nil:
+		a.internalError(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusCreated, tokenJSON{Token: token, ExpiresAt: expires})
+}
+
+// secondsUntil is a Retry-After value: whole seconds, at least 1.
+func secondsUntil(t time.Time) int {
+	return max(1, int(math.Ceil(time.Until(t).Seconds())))
+}
+
+// revokeToken is the app's logout: the token used for this call stops working.
+func (a *API) revokeToken(w http.ResponseWriter, r *http.Request, actor desk.Actor) {
+	token, _ := bearerToken(r)
+	if err := a.desk.RevokeToken(r.Context(), actor, token); err != nil {
+		a.internalError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// staffEventJSON is one entry of a request's history as staff see it.
+type staffEventJSON struct {
+	Status     string    `json:"status"`
+	Label      string    `json:"label"`
+	At         time.Time `json:"at"`
+	Remarks    *string   `json:"remarks"`
+	Actor      *string   `json:"actor"`
+	AssignedTo *string   `json:"assigned_to"`
+}
+
+type notificationJSON struct {
+	ID        int64      `json:"id"`
+	Channel   string     `json:"channel"`
+	Kind      string     `json:"kind"`
+	Recipient string     `json:"recipient"`
+	Status    string     `json:"status"`
+	Attempts  int        `json:"attempts"`
+	LastError *string    `json:"last_error"`
+	CreatedAt time.Time  `json:"created_at"`
+	SentAt    *time.Time `json:"sent_at"`
+}
+
+// staffRequestJSON is a request with everything the customer gave: staff whose part of the
+// hierarchy it is in need the name, address and mobile to serve it.
+type staffRequestJSON struct {
+	Reference   string           `json:"reference"`
+	Service     string           `json:"service"`
+	ServiceName string           `json:"service_name"`
+	Status      string           `json:"status"`
+	StatusLabel string           `json:"status_label"`
+	Name        string           `json:"name"`
+	Address     string           `json:"address"`
+	Pincode     string           `json:"pincode"`
+	Mobile      string           `json:"mobile"`
+	Email       string           `json:"email"`
+	Details     *string          `json:"details"`
+	Language    string           `json:"language"`
+	Division    string           `json:"division"`
+	Region      *string          `json:"region"`
+	Circle      string           `json:"circle"`
+	District    string           `json:"district"`
+	State       string           `json:"state"`
+	AssignedTo  *string          `json:"assigned_to"`
+	CreatedAt   time.Time        `json:"created_at"`
+	UpdatedAt   time.Time        `json:"updated_at"`
+	History     []staffEventJSON `json:"history"`
+	// NextStatuses are where this account may move the request: empty for those who only
+	// watch it, and for a request whose status is final.
+	NextStatuses []string `json:"next_statuses"`
+	// Notifications are the messages sent to the customer; only one request's page has them.
+	Notifications *[]notificationJSON `json:"notifications,omitempty"`
+}
+
+func staffView(actor desk.Actor, r request.Request, serviceNames map[string]string) staffRequestJSON {
+	v := staffRequestJSON{Reference: r.Reference.String(), Service: r.ServiceCode, ServiceName: serviceNames[r.ServiceCode],
+		Status: string(r.Status), StatusLabel: r.Status.Label(), Name: r.Name, Address: r.Address, Pincode: r.Pincode,
+		Mobile: r.Mobile, Email: r.Email, Details: optional(r.Details), Language: string(r.Language), Division: r.Division,
+		Region: optional(r.Region), Circle: r.Circle, District: r.District, State: r.State, AssignedTo: optional(r.AssignedTo),
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, History: make([]staffEventJSON, len(r.History)), NextStatuses: []string{}}
+	for i, e := range r.History {
+		v.History[i] = staffEventJSON{Status: string(e.Status), Label: e.Status.Label(), At: e.At,
+			Remarks: optional(e.Remarks), Actor: optional(e.Actor), AssignedTo: optional(e.AssignedTo)}
+	}
+	if actor.Account.Scope().CanChange(r) {
+		for _, s := range request.NextStatuses(r.Status) {
+			v.NextStatuses = append(v.NextStatuses, string(s))
+		}
+	}
+	return v
+}
+
+func notificationsView(notes []store.Notification) []notificationJSON {
+	out := make([]notificationJSON, len(notes))
+	for i, n := range notes {
+		out[i] = notificationJSON{ID: n.ID, Channel: n.Channel, Kind: n.Kind, Recipient: n.Recipient, Status: n.Status,
+			Attempts: n.Attempts, LastError: optional(n.LastError), CreatedAt: n.CreatedAt}
+		if !n.SentAt.IsZero() {
+			sent := n.SentAt
+			out[i].SentAt = &sent
+		}
+	}
+	return out
+}
+
+// countsJSON has every status, so that the app need not tell a missing one from zero.
+type countsJSON struct {
+	Submitted      int `json:"submitted"`
+	InProgress     int `json:"in_progress"`
+	Completed      int `json:"completed"`
+	NotServiceable int `json:"not_serviceable"`
+	Cancelled      int `json:"cancelled"`
+}
+
+type deskPageJSON struct {
+	Requests []staffRequestJSON `json:"requests"`
+	// Next is the cursor of the next page, for ?after=; null on the last page.
+	Next *string `json:"next"`
+	// Counts is null for a search by name, which the desk does not count.
+	Counts *countsJSON `json:"counts"`
+}
+
+// listDeskRequests is the desk: a page of the requests in the account's part of the
+// hierarchy, filtered as on the web desk.
+func (a *API) listDeskRequests(w http.ResponseWriter, r *http.Request, actor desk.Actor) {
+	f, errs := desk.ParseFilter(r.URL.Query())
+	if len(errs) > 0 {
+		writeProblem(w, Problem{Status: http.StatusUnprocessableEntity, Code: CodeValidation,
+			Detail: "Some query parameters need correcting; see errors.", Errors: errs})
+		return
+	}
+	page, err := a.desk.List(r.Context(), actor, f)
+	if err != nil {
+		a.deskFailed(w, r, err)
+		return
+	}
+	a.writeStaffJSON(w, r, func(names map[string]string) any {
+		out := deskPageJSON{Requests: make([]staffRequestJSON, len(page.Requests)), Next: optional(page.Next)}
+		if c := page.Counts; c != nil {
+			out.Counts = &countsJSON{Submitted: c[request.StatusSubmitted], InProgress: c[request.StatusInProgress],
+				Completed: c[request.StatusCompleted], NotServiceable: c[request.StatusNotServiceable], Cancelled: c[request.StatusCancelled]}
+		}
+		for i, req := range page.Requests {
+			out.Requests[i] = staffView(actor, req, names)
+		}
+		return out
+	})
+}
+
+// getDeskRequest is one request with its history and the messages sent about it.
+func (a *API) getDeskRequest(w http.ResponseWriter, r *http.Request, actor desk.Actor) {
+	req, notes, err := a.desk.Request(r.Context(), actor, r.PathValue("reference"))
+	if err != nil {
+		a.deskFailed(w, r, err)
+		return
+	}
+	a.writeStaffJSON(w, r, func(names map[string]string) any {
+		view := staffView(actor, req, names)
+		n := notificationsView(notes)
+		view.Notifications = &n
+		return view
+	})
+}
+
+type statusChangeJSON struct {
+	Status     string `json:"status"`
+	Remarks    string `json:"remarks"`
+	AssignedTo string `json:"assigned_to"`
+}
+
+// changeRequestStatus moves a request along the workflow; the customer's messages are
+// queued with the change.
+func (a *API) changeRequestStatus(w http.ResponseWriter, r *http.Request, actor desk.Actor) {
+	var body statusChangeJSON
+	if !decodeJSON(w, r, &body) {
+		return
+	}
+	changed, err := a.desk.Change(r.Context(), actor, r.PathValue("reference"),
+		request.Change{To: request.Status(body.Status), Remarks: body.Remarks, AssignedTo: body.AssignedTo})
+	if err != nil {
+		a.deskFailed(w, r, err)
+		return
+	}
+	a.writeStaffJSON(w, r, func(names map[string]string) any { return staffView(actor, changed, names) })
+}
+
+// writeStaffJSON answers 200 with what view builds, given the services' names. Staff answers
+// carry personal data: no cache may keep them.
+func (a *API) writeStaffJSON(w http.ResponseWriter, r *http.Request, view func(serviceNames map[string]string) any) {
+	names, err := a.serviceNames(r.Context())
+	if err != nil {
+		a.internalError(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, view(names))
+}
+
+// deskFailed answers an error of the desk.
+func (a *API) deskFailed(w http.ResponseWriter, r *http.Request, err error) {
+	var invalid *request.ValidationError
+	switch {
+	case errors.As(err, &invalid):
+		writeInvalid(w, invalid.Fields)
+	case errors.Is(err, desk.ErrNotFound):
+		// The same answer whether the request does not exist or is another unit's.
+		writeProblem(w, Problem{Status: http.StatusNotFound, Code: CodeNotFound,
+			Detail: "There is no request with this reference number in your part of the hierarchy."})
+	case errors.Is(err, desk.ErrForbidden):
+		writeProblem(w, Problem{Status: http.StatusForbidden, Code: CodeForbidden,
+			Detail: "Your account may not do this: only staff of the request's own Division change its status."})
+	case errors.Is(err, desk.ErrStatusChanged):
+		writeStatusChanged(w)
+	default:
+		a.internalError(w, r, err)
+	}
+}
+
+// serviceNames maps every service's code to its name, including services switched off since
+// (a request keeps its service).
+func (a *API) serviceNames(ctx context.Context) (map[string]string, error) {
+	services, err := a.intake.AllServices(ctx)
+	if err != nil {
+		return nil, err
+	}
+	names := make(map[string]string, len(services))
+	for _, svc := range services {
+		names[svc.Code] = svc.Name
+	}
+	return names, nil
+}

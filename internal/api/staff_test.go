@@ -1,0 +1,428 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/doorstep-post/doorstep/internal/desk"
+	"github.com/doorstep-post/doorstep/internal/intake"
+	"github.com/doorstep-post/doorstep/internal/request"
+	"github.com/doorstep-post/doorstep/internal/store"
+	"github.com/doorstep-post/doorstep/internal/testenv"
+)
+
+const staffPassword = "a long enough password"
+
+// staffAccounts are the accounts tests can ask for, along one branch of the hierarchy: Agra
+// and Mathura Divisions are in Agra Region, in Uttar Pradesh Circle.
+var staffAccounts = map[string]desk.NewAccount{
+	"agra":        {Username: "agra", Role: "division", Unit: "Agra Division"},
+	"mathura":     {Username: "mathura", Role: "division", Unit: "Mathura Division"},
+	"agra.region": {Username: "agra.region", Role: "region", Unit: "Agra Region"},
+	"up.circle":   {Username: "up.circle", Role: "circle", Unit: "Uttar Pradesh Circle"},
+	"admin":       {Username: "admin", Role: "admin"},
+}
+
+// Pincodes of the two Divisions.
+const (
+	agraPincode    = "282001"
+	mathuraPincode = "281001"
+)
+
+// staffAPI is the API with staff accounts, over a desk whose clock tests can move and whose
+// one-time codes are always cancelCode.
+type staffAPI struct {
+	*testAPI
+	st  store.Store
+	now atomic.Pointer[time.Time]
+}
+
+const cancelCode = "123456"
+
+// newStaffAPI creates the named accounts (each costs a password hash: ask only for those
+// the test uses).
+func newStaffAPI(t *testing.T, st store.Store, usernames ...string) *staffAPI {
+	t.Helper()
+	dir := testenv.Directory(t)
+	s := &staffAPI{st: st}
+	start := time.Now()
+	s.now.Store(&start)
+	d := desk.New(st, dir).WithClock(func() time.Time { return *s.now.Load() }).WithCodes(func() string { return cancelCode })
+	for _, name := range usernames {
+		acc := staffAccounts[name]
+		acc.Password = staffPassword
+		if _, err := d.CreateAccount(context.Background(), desk.System, acc); err != nil {
+			t.Fatalf("CreateAccount %s: %v", name, err)
+		}
+	}
+	s.testAPI = newTestAPIWith(t, intake.New(st, dir), d)
+	return s
+}
+
+func (s *staffAPI) advance(d time.Duration) {
+	next := s.now.Load().Add(d)
+	s.now.Store(&next)
+}
+
+func credentials(username, password string) string {
+	return fmt.Sprintf(`{"username":%q,"password":%q}`, username, password)
+}
+
+// login returns a token of the account.
+func (s *staffAPI) login(username string) string {
+	s.t.Helper()
+	r := s.do(http.MethodPost, "/api/v1/auth/token", credentials(username, staffPassword), nil)
+	if r.status != http.StatusCreated {
+		s.t.Fatalf("login %s: %d %s", username, r.status, r.body)
+	}
+	var tok tokenJSON
+	r.decode(s.t, &tok)
+	return tok.Token
+}
+
+// as calls the API with a bearer token ("" for none).
+func (s *staffAPI) as(token, method, path, body string) response {
+	s.t.Helper()
+	var h map[string]string
+	if token != "" {
+		h = map[string]string{"Authorization": "Bearer " + token}
+	}
+	r := s.do(method, path, body, h)
+	if r.status < 300 && len(r.body) > 0 && r.header.Get("Cache-Control") != "no-store" {
+		s.t.Errorf("%s %s: Cache-Control %q; staff answers carry personal data", method, path, r.header.Get("Cache-Control"))
+	}
+	return r
+}
+
+// submit makes a request through the API and returns its reference.
+func (s *staffAPI) submit(pincode, mobile string) string {
+	s.t.Helper()
+	r := s.do(http.MethodPost, "/api/v1/requests", submissionJSON(map[string]any{"pincode": pincode, "mobile": mobile}), nil)
+	if r.status != http.StatusCreated {
+		s.t.Fatalf("submit: %d %s", r.status, r.body)
+	}
+	var c createdJSON
+	r.decode(s.t, &c)
+	return c.Reference
+}
+
+// wantProblem checks a problem's status and code.
+func wantProblem(t *testing.T, what string, r response, status int, code string) Problem {
+	t.Helper()
+	if r.status != status {
+		t.Errorf("%s: status %d, want %d: %s", what, r.status, status, r.body)
+		return Problem{}
+	}
+	p := r.problem(t)
+	if p.Code != code {
+		t.Errorf("%s: code %q, want %q", what, p.Code, code)
+	}
+	return p
+}
+
+func TestStaffTokens(t *testing.T) {
+	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
+		s := newStaffAPI(t, st, "agra", "mathura", "up.circle")
+		const deskPath = "/api/v1/desk/requests"
+
+		r := s.do(http.MethodPost, "/api/v1/auth/token", credentials(" Agra ", staffPassword), nil)
+		var tok tokenJSON
+		r.decode(t, &tok)
+		if r.status != http.StatusCreated || !strings.HasPrefix(tok.Token, "dst_") || r.header.Get("Cache-Control") != "no-store" {
+			t.Fatalf("login: %d %s", r.status, r.body)
+		}
+		if d := time.Until(tok.ExpiresAt); d < 6*24*time.Hour || d > 7*24*time.Hour {
+			t.Errorf("token expires in %v, want a week", d)
+		}
+		if r := s.as(tok.Token, http.MethodGet, deskPath, ""); r.status != http.StatusOK {
+			t.Errorf("desk with the token: %d %s", r.status, r.body)
+		}
+
+		// Unknown user and wrong password: the same answer.
+		unknown := wantProblem(t, "unknown user", s.do(http.MethodPost, "/api/v1/auth/token", credentials("nobody", staffPassword), nil),
+			http.StatusUnauthorized, CodeInvalidCredentials)
+		r = s.do(http.MethodPost, "/api/v1/auth/token", credentials("agra", "not the password"), nil)
+		if wrong := wantProblem(t, "wrong password", r, http.StatusUnauthorized, CodeInvalidCredentials); wrong.Detail != unknown.Detail {
+			t.Errorf("wrong password says %q, unknown user %q", wrong.Detail, unknown.Detail)
+		}
+		if r.header.Get("WWW-Authenticate") == "" {
+			t.Error("401 without WWW-Authenticate")
+		}
+		p := wantProblem(t, "empty credentials", s.do(http.MethodPost, "/api/v1/auth/token", `{"username":"","password":""}`, nil),
+			http.StatusUnprocessableEntity, CodeValidation)
+		if p.Errors["username"] == "" || p.Errors["password"] == "" {
+			t.Errorf("empty credentials: %+v", p.Errors)
+		}
+		wantProblem(t, "unknown field", s.do(http.MethodPost, "/api/v1/auth/token", `{"username":"agra","password":"x","otp":"1"}`, nil),
+			http.StatusBadRequest, CodeUnknownField)
+
+		// No token, a malformed one, another scheme.
+		for name, h := range map[string]map[string]string{
+			"none": nil, "garbage": {"Authorization": "Bearer nope"}, "basic": {"Authorization": "Basic YWdyYTpwYXNz"},
+			"empty bearer": {"Authorization": "Bearer "}, "unknown": {"Authorization": "Bearer dst_" + strings.Repeat("A", 43)},
+		} {
+			r := s.do(http.MethodGet, deskPath, "", h)
+			wantProblem(t, name, r, http.StatusUnauthorized, CodeUnauthorized)
+			if !strings.HasPrefix(r.header.Get("WWW-Authenticate"), `Bearer realm="doorstep"`) {
+				t.Errorf("%s: WWW-Authenticate %q", name, r.header.Get("WWW-Authenticate"))
+			}
+		}
+		if got := s.do(http.MethodGet, deskPath, "", map[string]string{"Authorization": "bearer nope"}).header.Get("WWW-Authenticate"); !strings.Contains(got, `error="invalid_token"`) {
+			t.Errorf("a token that does not work: WWW-Authenticate %q", got)
+		}
+
+		// Revoked: the token of the call stops working, others of the account do not.
+		other := s.login("agra")
+		if r := s.as(tok.Token, http.MethodDelete, "/api/v1/auth/token", ""); r.status != http.StatusNoContent {
+			t.Fatalf("revoke: %d %s", r.status, r.body)
+		}
+		wantProblem(t, "revoked token", s.as(tok.Token, http.MethodGet, deskPath, ""), http.StatusUnauthorized, CodeUnauthorized)
+		wantProblem(t, "revoking twice", s.as(tok.Token, http.MethodDelete, "/api/v1/auth/token", ""), http.StatusUnauthorized, CodeUnauthorized)
+		wantProblem(t, "anonymous revoke", s.as("", http.MethodDelete, "/api/v1/auth/token", ""), http.StatusUnauthorized, CodeUnauthorized)
+		if r := s.as(other, http.MethodGet, deskPath, ""); r.status != http.StatusOK {
+			t.Errorf("the account's other token after a revoke: %d", r.status)
+		}
+
+		// Disabled: refused at login, and its tokens stop at once.
+		mathura := s.login("mathura")
+		if err := s.desk.SetDisabled(context.Background(), desk.System, "mathura", true); err != nil {
+			t.Fatal(err)
+		}
+		wantProblem(t, "disabled account's token", s.as(mathura, http.MethodGet, deskPath, ""), http.StatusUnauthorized, CodeUnauthorized)
+		wantProblem(t, "disabled login", s.do(http.MethodPost, "/api/v1/auth/token", credentials("mathura", staffPassword), nil),
+			http.StatusForbidden, CodeAccountDisabled)
+
+		// Locked after five wrong passwords; even the right one is refused, with when to retry.
+		for range 4 {
+			s.do(http.MethodPost, "/api/v1/auth/token", credentials("up.circle", "not the password"), nil)
+		}
+		r = s.do(http.MethodPost, "/api/v1/auth/token", credentials("up.circle", "not the password"), nil)
+		if p := wantProblem(t, "fifth wrong password", r, http.StatusTooManyRequests, CodeAccountLocked); !strings.Contains(p.Detail, "locked until") {
+			t.Errorf("lock detail %q", p.Detail)
+		}
+		r = s.do(http.MethodPost, "/api/v1/auth/token", credentials("up.circle", staffPassword), nil)
+		wantProblem(t, "right password while locked", r, http.StatusTooManyRequests, CodeAccountLocked)
+		if ra := r.header.Get("Retry-After"); ra == "" || ra == "0" || len(ra) > 4 {
+			t.Errorf("Retry-After %q, want the seconds of a 15-minute lock", ra)
+		}
+
+		// Expired: a week later the token no longer works.
+		s.advance(desk.TokenTTL + time.Second)
+		wantProblem(t, "expired token", s.as(other, http.MethodGet, deskPath, ""), http.StatusUnauthorized, CodeUnauthorized)
+	})
+}
+
+func TestStaffDeskListing(t *testing.T) {
+	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
+		s := newStaffAPI(t, st, "agra")
+		var refs []string
+		for i := range 5 {
+			refs = append(refs, s.submit(agraPincode, fmt.Sprintf("98111111%02d", i)))
+		}
+		s.submit(mathuraPincode, "9822222222")
+		token := s.login("agra")
+
+		// Pages of two, oldest first, through next.
+		var got []string
+		query := "limit=2"
+		for pages := 0; ; pages++ {
+			if pages > 3 {
+				t.Fatal("next never ends")
+			}
+			var page deskPageJSON
+			r := s.as(token, http.MethodGet, "/api/v1/desk/requests?"+query, "")
+			r.decode(t, &page)
+			if r.status != http.StatusOK || page.Counts == nil || page.Counts.Submitted != 5 {
+				t.Fatalf("page %d: %d %s", pages, r.status, r.body)
+			}
+			for _, req := range page.Requests {
+				got = append(got, req.Reference)
+				if req.Name != "Asha Devi" || req.Address == "" || req.Mobile[:8] != "98111111" || req.Email != "asha@example.com" ||
+					req.Division != "Agra Division" || len(req.History) != 1 || !slices.Equal(req.NextStatuses, []string{"in_progress", "not_serviceable", "cancelled"}) {
+					t.Errorf("staff view %+v", req)
+				}
+			}
+			if page.Next == nil {
+				break
+			}
+			query = "limit=2&after=" + url.QueryEscape(*page.Next)
+		}
+		if !slices.Equal(got, refs) {
+			t.Errorf("pages gave %v, want %v (Mathura's request is not Agra's)", got, refs)
+		}
+
+		// Filters as on the web desk.
+		var change response
+		if change = s.as(token, http.MethodPost, "/api/v1/desk/requests/"+refs[1]+"/status", `{"status":"in_progress"}`); change.status != http.StatusOK {
+			t.Fatalf("change: %d %s", change.status, change.body)
+		}
+		if change = s.as(token, http.MethodPost, "/api/v1/desk/requests/"+refs[2]+"/status", `{"status":"cancelled"}`); change.status != http.StatusOK {
+			t.Fatalf("change: %d %s", change.status, change.body)
+		}
+		for q, want := range map[string][]string{
+			"":                                    {refs[0], refs[1], refs[3], refs[4]},
+			"status=all&order=newest":             {refs[4], refs[3], refs[2], refs[1], refs[0]},
+			"status=in_progress,cancelled":        {refs[1], refs[2]},
+			"status=in_progress&status=cancelled": {refs[1], refs[2]},
+			"status=all&q=" + url.QueryEscape("+91 98111 11103"): {refs[3]},
+			"q=" + refs[4]:                  {refs[4]},
+			"pincode=" + mathuraPincode:     {},
+			"service=pli_premium":           {},
+			"from=2000-01-01&to=2000-01-31": {},
+		} {
+			var page deskPageJSON
+			r := s.as(token, http.MethodGet, "/api/v1/desk/requests?"+q, "")
+			r.decode(t, &page)
+			var refsGot []string
+			for _, req := range page.Requests {
+				refsGot = append(refsGot, req.Reference)
+			}
+			if r.status != http.StatusOK || !slices.Equal(refsGot, want) {
+				t.Errorf("?%s: %d, %v, want %v", q, r.status, refsGot, want)
+			}
+		}
+		var page deskPageJSON
+		s.as(token, http.MethodGet, "/api/v1/desk/requests?status=all&q=devi", "").decode(t, &page)
+		if len(page.Requests) != 5 || page.Counts != nil {
+			t.Errorf("name search: %d requests, counts %+v", len(page.Requests), page.Counts)
+		}
+		r := s.as(token, http.MethodGet, "/api/v1/desk/requests?status=done&limit=999&from=27-11-2026&after=x", "")
+		if p := wantProblem(t, "bad filter", r, http.StatusUnprocessableEntity, CodeValidation); len(p.Errors) != 4 || p.Errors["status"] == "" {
+			t.Errorf("bad filter errors %v", p.Errors)
+		}
+	})
+}
+
+func TestStaffScopes(t *testing.T) {
+	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
+		s := newStaffAPI(t, st, "agra", "mathura", "agra.region", "up.circle", "admin")
+		ref := s.submit(agraPincode, "9811111111")
+		path := "/api/v1/desk/requests/" + ref
+		change := `{"status":"in_progress","assigned_to":"Ravi"}`
+
+		for _, name := range []string{"agra.region", "up.circle", "admin"} {
+			token := s.login(name)
+			var view staffRequestJSON
+			r := s.as(token, http.MethodGet, path, "")
+			r.decode(t, &view)
+			if r.status != http.StatusOK || view.Reference != ref || view.Mobile != "9811111111" || len(view.NextStatuses) != 0 {
+				t.Errorf("%s watching: %d %s", name, r.status, r.body)
+			}
+			wantProblem(t, name+" changing", s.as(token, http.MethodPost, path+"/status", change), http.StatusForbidden, CodeForbidden)
+		}
+
+		// Another Division learns nothing, not even that the request exists.
+		mathura := s.login("mathura")
+		notThere := wantProblem(t, "another Division", s.as(mathura, http.MethodGet, path, ""), http.StatusNotFound, CodeNotFound)
+		noSuch := wantProblem(t, "no such request", s.as(mathura, http.MethodGet, "/api/v1/desk/requests/"+string(request.NewReference()), ""),
+			http.StatusNotFound, CodeNotFound)
+		if notThere.Detail != noSuch.Detail {
+			t.Errorf("another Division's request %q, no request %q", notThere.Detail, noSuch.Detail)
+		}
+		wantProblem(t, "another Division changing", s.as(mathura, http.MethodPost, path+"/status", change), http.StatusNotFound, CodeNotFound)
+		wantProblem(t, "not a reference", s.as(mathura, http.MethodGet, "/api/v1/desk/requests/nope", ""), http.StatusNotFound, CodeNotFound)
+		var page deskPageJSON
+		s.as(mathura, http.MethodGet, "/api/v1/desk/requests", "").decode(t, &page)
+		if len(page.Requests) != 0 {
+			t.Errorf("Mathura lists %d requests of Agra", len(page.Requests))
+		}
+
+		// Anonymous.
+		for _, r := range []response{s.as("", http.MethodGet, path, ""), s.as("", http.MethodPost, path+"/status", change)} {
+			wantProblem(t, "anonymous", r, http.StatusUnauthorized, CodeUnauthorized)
+		}
+
+		// The request's own Division.
+		agra := s.login("agra")
+		var view staffRequestJSON
+		s.as(agra, http.MethodGet, path, "").decode(t, &view)
+		if !slices.Equal(view.NextStatuses, []string{"in_progress", "not_serviceable", "cancelled"}) {
+			t.Errorf("own Division's next statuses %v", view.NextStatuses)
+		}
+		if r := s.as(agra, http.MethodPost, path+"/status", change); r.status != http.StatusOK {
+			t.Errorf("own Division changing: %d %s", r.status, r.body)
+		}
+	})
+}
+
+func TestStaffStatusChanges(t *testing.T) {
+	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
+		s := newStaffAPI(t, st, "agra")
+		ref := s.submit(agraPincode, "9811111111")
+		path := "/api/v1/desk/requests/" + ref
+		token := s.login("agra")
+		req, err := s.intake.Track(context.Background(), ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		messages := func() []string {
+			t.Helper()
+			notes, err := st.NotificationsForRequest(context.Background(), req.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, n := range notes {
+				out = append(out, n.Channel+"/"+n.Kind)
+			}
+			return out
+		}
+
+		r := s.as(token, http.MethodPost, path+"/status", `{"status":"completed"}`)
+		if p := wantProblem(t, "submitted to completed", r, http.StatusUnprocessableEntity, CodeValidation); !strings.Contains(p.Errors["status"], "in progress before") {
+			t.Errorf("errors %v", p.Errors)
+		}
+		r = s.as(token, http.MethodPost, path+"/status", `{"status":"not_serviceable","assigned_to":"Ravi"}`)
+		if p := wantProblem(t, "not serviceable without remarks", r, http.StatusUnprocessableEntity, CodeValidation); p.Errors["remarks"] == "" || p.Errors["assigned_to"] == "" {
+			t.Errorf("errors %v", p.Errors)
+		}
+		wantProblem(t, "unknown field", s.as(token, http.MethodPost, path+"/status", `{"status":"in_progress","to":"x"}`), http.StatusBadRequest, CodeUnknownField)
+		wantProblem(t, "form encoded", s.do(http.MethodPost, path+"/status", "", map[string]string{"Authorization": "Bearer " + token, "Content-Type": "application/x-www-form-urlencoded"}),
+			http.StatusUnsupportedMediaType, CodeUnsupportedMediaType)
+
+		var changed staffRequestJSON
+		r = s.as(token, http.MethodPost, path+"/status", `{"status":"in_progress","assigned_to":"Ravi (postman, Sadar Bazar SO)","remarks":"Visit after 4 pm"}`)
+		r.decode(t, &changed)
+		if r.status != http.StatusOK || changed.Status != "in_progress" || changed.AssignedTo == nil || *changed.AssignedTo != "Ravi (postman, Sadar Bazar SO)" ||
+			len(changed.History) != 2 || *changed.History[1].Actor != "agra" || changed.Notifications != nil {
+			t.Fatalf("in progress: %d %s", r.status, r.body)
+		}
+		if want := []string{"sms/submitted", "email/submitted", "sms/status_changed"}; !slices.Equal(messages(), want) {
+			t.Errorf("messages %v, want %v", messages(), want)
+		}
+		s.as(token, http.MethodPost, path+"/status", `{"status":"completed","remarks":"Service provided at doorstep"}`).decode(t, &changed)
+		if changed.Status != "completed" || len(changed.NextStatuses) != 0 {
+			t.Errorf("completed: %+v", changed)
+		}
+		if want := []string{"sms/submitted", "email/submitted", "sms/status_changed", "sms/completed", "email/completed"}; !slices.Equal(messages(), want) {
+			t.Errorf("messages %v, want %v", messages(), want)
+		}
+		r = s.as(token, http.MethodPost, path+"/status", `{"status":"cancelled"}`)
+		if p := wantProblem(t, "a final status", r, http.StatusUnprocessableEntity, CodeValidation); !strings.Contains(p.Errors["status"], "no longer change") {
+			t.Errorf("errors %v", p.Errors)
+		}
+
+		var view staffRequestJSON
+		r = s.as(token, http.MethodGet, path, "")
+		r.decode(t, &view)
+		if r.status != http.StatusOK || view.Notifications == nil || len(*view.Notifications) != 5 || len(view.History) != 3 {
+			t.Fatalf("request: %d %s", r.status, r.body)
+		}
+		h := view.History[2]
+		if h.Status != "completed" || *h.Remarks != "Service provided at doorstep" || *h.Actor != "agra" || view.History[0].Actor != nil {
+			t.Errorf("history %+v", view.History)
+		}
+		for _, n := range *view.Notifications {
+			if want := map[string]string{"sms": "9811111111", "email": "asha@example.com"}[n.Channel]; n.Recipient != want || n.Status != store.NotificationQueued {
+				t.Errorf("notification %+v", n)
+			}
+		}
+	})
+}
