@@ -161,30 +161,56 @@ func (p *Portal) sendCode(w http.ResponseWriter, r *http.Request, lang request.L
 // showRequest is the confirmation and status page of one request.
 func (p *Portal) showRequest(w http.ResponseWriter, r *http.Request) {
 	lang := p.language(r)
+	req, ok := p.findRequest(w, r, lang)
+	if !ok {
+		return
+	}
+	q := r.URL.Query()
+	p.renderRequest(w, r, lang, http.StatusOK, req, &requestPage{
+		Duplicate: q.Get("duplicate") == "1",
+		Cancelled: q.Get("cancelled") == "1" && req.Status == request.StatusCancelled,
+	})
+}
+
+// findRequest finds the request the URL names, or answers with a page saying there is none.
+func (p *Portal) findRequest(w http.ResponseWriter, r *http.Request, lang request.Language) (request.Request, bool) {
 	req, err := p.intake.Track(r.Context(), r.PathValue("reference"))
 	switch {
 	case errors.Is(err, request.ErrReferenceFormat), errors.Is(err, request.ErrReferenceCheck):
 		// The address is not echoed back: a crafted link could make the page say anything.
 		p.renderMessage(w, r, http.StatusNotFound, lang, titleNoRequest, msgBadReferenceURL)
-		return
+		return req, false
 	case errors.Is(err, store.ErrNotFound):
 		ref, _ := request.ParseReference(r.PathValue("reference"))
 		p.renderMessage(w, r, http.StatusNotFound, lang, titleNoRequest, msgNoSuchRequest, ref.String())
-		return
+		return req, false
 	case err != nil:
 		p.serverError(w, r, lang, "find request", err)
-		return
+		return req, false
 	}
+	return req, true
+}
+
+// renderRequest shows the page of req, with what else page says. An open request gets the
+// first step of its cancellation unless page brings another.
+func (p *Portal) renderRequest(w http.ResponseWriter, r *http.Request, lang request.Language, status int, req request.Request, page *requestPage) {
 	views, err := p.publicViews(r, lang, []request.Request{req})
 	if err != nil {
 		p.serverError(w, r, lang, "list services", err)
 		return
 	}
-	p.render(w, r, http.StatusOK, "request", &requestPage{
-		base:      p.base(lang, titleRequest, "", views[0].Reference),
-		Request:   views[0],
-		Duplicate: r.URL.Query().Get("duplicate") == "1",
-	})
+	title := titleRequest
+	if status >= http.StatusBadRequest {
+		title = titleRequestError
+	}
+	page.base = p.base(lang, title, "", views[0].Reference)
+	page.Request = views[0]
+	if !page.Request.Open {
+		page.Cancel = nil
+	} else if page.Cancel == nil && p.desk != nil {
+		page.Cancel = &cancelForm{Action: cancelURL(req.Reference)}
+	}
+	p.render(w, r, status, "request", page)
 }
 
 // track finds requests by reference number or by mobile number, whichever was typed.

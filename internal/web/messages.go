@@ -42,15 +42,16 @@ const msgTooManyCodes = "We have sent 3 codes to this mobile in the last hour. P
 
 // Page titles.
 const (
-	titleForm        = "Request a doorstep service"
-	titleFormError   = "Error: Request a doorstep service"
-	titleRequest     = "Request %s"
-	titleTrack       = "Track a request"
-	titleTrackError  = "Error: Track a request"
-	titleNotFound    = "Page not found"
-	titleNoRequest   = "Request not found"
-	titleNotAllowed  = "Method not allowed"
-	titleServerError = "Sorry, something went wrong"
+	titleForm         = "Request a doorstep service"
+	titleFormError    = "Error: Request a doorstep service"
+	titleRequest      = "Request %s"
+	titleRequestError = "Error: Request %s"
+	titleTrack        = "Track a request"
+	titleTrackError   = "Error: Track a request"
+	titleNotFound     = "Page not found"
+	titleNoRequest    = "Request not found"
+	titleNotAllowed   = "Method not allowed"
+	titleServerError  = "Sorry, something went wrong"
 )
 
 // Messages shown by handlers.
@@ -76,4 +77,8 @@ const (
 	msgTrackNoRequest       = "We have no request with reference %s. Please check the number in your SMS or e-mail."
 	msgTrackNoMobile        = "We have no requests made with the mobile number ending in %s."
 	msgTrackTooLong         = "That is too long for a reference number or a mobile number."
+
+	msgCannotCancel = "This request can no longer be cancelled: its status is %s."
+	msgCancelRaced  = "The post office changed this request while you were cancelling it, so it was not cancelled. " +
+		"Please check its status below, and cancel it again if you still want to."
 )

@@ -56,6 +56,18 @@ func (f *formPage) Field(name string) fieldView {
 	return fieldView{Name: name, Value: f.Values.get(name), Error: f.Errors[name]}
 }
 
+// CodeField is the one-time code's field.
+func (f *formPage) CodeField() codeField {
+	return codeField{fieldView: f.Field(request.FieldOTP), CodeSentTo: f.CodeSentTo, Outbox: f.Outbox}
+}
+
+// codeField is the field of a one-time code: its message, and where the code went.
+type codeField struct {
+	fieldView
+	CodeSentTo string // masked
+	Outbox     string
+}
+
 type fieldView struct {
 	Name  string
 	Value string
@@ -206,7 +218,26 @@ func (f *formPage) anchor(field string) string {
 type requestPage struct {
 	base
 	Request   requestView
-	Duplicate bool // the form made no new request: an open one for the same thing exists
+	Duplicate bool   // the form made no new request: an open one for the same thing exists
+	Cancelled bool   // the customer has just cancelled it
+	Notice    string // why what was asked was not done, translated
+	// Cancel is the form to cancel the request; nil when it cannot be cancelled here.
+	Cancel *cancelForm
+}
+
+// cancelForm is the cancellation of a request: first a button that sends a code to the
+// request's mobile, then (once CodeSentTo is set) the code's field.
+type cancelForm struct {
+	Action     string
+	CodeSentTo string // masked
+	Outbox     string
+	Error      string // what is wrong with the code typed, translated
+	General    string // a message about the cancellation, translated
+}
+
+// CodeField is the one-time code's field.
+func (c *cancelForm) CodeField() codeField {
+	return codeField{fieldView: fieldView{Name: request.FieldOTP, Error: c.Error}, CodeSentTo: c.CodeSentTo, Outbox: c.Outbox}
 }
 
 // trackPage is the tracking form and what it found.
@@ -283,6 +314,8 @@ func newRequestView(lang request.Language, r request.Request, services map[strin
 func requestURL(ref request.Reference) string {
 	return "/requests/" + url.PathEscape(string(ref))
 }
+
+func cancelURL(ref request.Reference) string { return requestURL(ref) + "/cancel" }
 
 // formatDate is how a customer reads a time: "27 Nov 2026, 14:05", in IST.
 func formatDate(t time.Time) string { return t.In(ist).Format(dateLayout) }

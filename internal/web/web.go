@@ -21,6 +21,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/doorstep-post/doorstep/internal/desk"
 	"github.com/doorstep-post/doorstep/internal/intake"
 	"github.com/doorstep-post/doorstep/internal/request"
 )
@@ -46,7 +47,8 @@ type Portal struct {
 	pages  map[request.Language]map[string]*template.Template // by language, then page name
 	assets map[string]asset                                   // by path under static/
 	cssURL string
-	outbox string // where SMS go when no gateway is set up; empty when one is
+	outbox string     // where SMS go when no gateway is set up; empty when one is
+	desk   *desk.Desk // cancels requests for customers; nil: the portal offers no cancellation
 }
 
 // Option adjusts a Portal.
@@ -55,6 +57,11 @@ type Option func(*Portal)
 // LocalOutbox tells the portal that SMS go to a local file (no gateway is set up), so the form
 // can say where a one-time code is to be found.
 func LocalOutbox(path string) Option { return func(p *Portal) { p.outbox = path } }
+
+// Cancellation lets customers cancel an open request from its page, proving with a code sent
+// by SMS to the request's mobile that it is theirs. The desk applies the rules, as it does
+// for the API.
+func Cancellation(d *desk.Desk) Option { return func(p *Portal) { p.desk = d } }
 
 // asset is one embedded static file.
 type asset struct {
@@ -68,7 +75,7 @@ type asset struct {
 func pageSamples() map[string]pageData {
 	return map[string]pageData{
 		"form":    &formPage{Services: []serviceOption{{}}, Summary: []summaryItem{{}}},
-		"request": &requestPage{Request: requestView{History: []eventView{{}}}},
+		"request": &requestPage{Request: requestView{History: []eventView{{}}, Open: true}, Cancel: &cancelForm{CodeSentTo: "x", General: "x"}},
 		"track":   &trackPage{Results: []requestView{{History: []eventView{{}}}}},
 		"message": &messagePage{},
 	}
@@ -169,6 +176,10 @@ func (p *Portal) routes(mux *http.ServeMux) {
 	mux.Handle("POST /requests", p.secure(p.submitRequest))
 	mux.Handle("GET /requests", p.secure(p.redirectToForm))
 	mux.Handle("GET /requests/{reference}", p.secure(p.showRequest))
+	if p.desk != nil {
+		mux.Handle("POST /requests/{reference}/cancel", p.secure(p.cancelRequest))
+		mux.Handle("GET /requests/{reference}/cancel", p.secure(p.redirectToRequest))
+	}
 	mux.Handle("GET /track", p.secure(p.track))
 	mux.Handle("GET /static/{file...}", p.secure(p.static))
 	mux.Handle("/", p.secure(p.unknownPath(mux)))
