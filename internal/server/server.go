@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/netip"
 	"runtime/debug"
+	"slices"
 	"time"
 
 	"github.com/doorstep-post/doorstep/internal/api"
@@ -36,12 +37,12 @@ type Parts struct {
 
 // Handler returns the whole product's HTTP handler.
 func Handler(p Parts) (http.Handler, error) {
-	portal, err := web.New(p.Intake, p.Log, p.Portal...)
-	if err != nil {
-		return nil, err
-	}
 	if p.Desk == nil {
 		p.Desk = desk.New(p.Store, p.Intake.Directory())
+	}
+	portal, err := web.New(p.Intake, p.Log, append(slices.Clone(p.Portal), web.Cancellation(p.Desk))...)
+	if err != nil {
+		return nil, err
 	}
 	back, err := staffweb.New(p.Desk, p.Store, p.Log, p.Staff)
 	if err != nil {
