@@ -1,0 +1,333 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/doorstep-post/doorstep/internal/desk"
+	"github.com/doorstep-post/doorstep/internal/intake"
+	"github.com/doorstep-post/doorstep/internal/request"
+	"github.com/doorstep-post/doorstep/internal/staff"
+	"github.com/doorstep-post/doorstep/internal/store"
+	"github.com/doorstep-post/doorstep/internal/testenv"
+)
+
+// The principals of the authorization matrix, by their relation to one request in Agra
+// Division (Agra Region, Uttar Pradesh Circle).
+var principals = []struct{ name, role, unit string }{
+	{"anonymous", "", ""},
+	{"division-own", "division", "Agra Division"},
+	{"division-other", "division", "Mathura Division"}, // same Region and Circle
+	{"region-own", "region", "Agra Region"},
+	{"region-other", "region", "Lucknow HQ Region"},
+	{"circle-own", "circle", "Uttar Pradesh Circle"},
+	{"circle-other", "circle", "Delhi Circle"},
+	{"admin", "admin", ""},
+}
+
+// Who may do what, as principal names.
+var (
+	everyAccount = []string{"division-own", "division-other", "region-own", "region-other", "circle-own", "circle-other", "admin"}
+	seesRequest  = []string{"division-own", "region-own", "circle-own", "admin"}
+	ownDivision  = []string{"division-own"}
+	divisions    = []string{"division-own", "division-other"}
+	adminOnly    = []string{"admin"}
+	retriers     = []string{"division-own", "admin"}
+)
+
+// cell is one route of the matrix.
+type cell struct {
+	method, path string
+	form         url.Values // a form post, or with json set a JSON body
+	json         bool
+	api          bool     // bearer token instead of the session cookie
+	allowed      []string // the principals who may
+	// changed, when set, tells from the store whether the call had its effect; a refused call
+	// must have none.
+	changed func() bool
+	reset   func() // puts things back before the next principal
+	// redirect, when set, is where a successful call sends the browser.
+	redirect string
+}
+
+// TestAuthorizationMatrix tries every staff page and API endpoint as every role, of the
+// request's own unit and of another, and anonymously, through the whole product's handler:
+// exactly the allowed cells succeed, and a refused one learns nothing of the request.
+func TestAuthorizationMatrix(t *testing.T) {
+	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
+		ctx := context.Background()
+		dir := testenv.Directory(t)
+		in := intake.New(st, dir)
+		d := desk.New(st, dir)
+		h, err := Handler(Parts{Store: st, Intake: in, Desk: d, Log: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(h)
+		defer srv.Close()
+
+		res, err := in.Submit(ctx, request.Submission{Name: "Shanti Kushwaha", Address: "22 Raja Mandi, behind the temple",
+			Pincode: "282001", Email: "shanti@example.com", Mobile: "9876512345", Service: "pli_premium", Language: "en"}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := res.Request
+		ref := req.Reference.String()
+		const password = "a long enough password"
+		for _, p := range principals[1:] {
+			if _, err := d.CreateAccount(ctx, desk.System, desk.NewAccount{Username: p.name, Role: p.role, Unit: p.unit, Password: password}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := d.CreateAccount(ctx, desk.System, desk.NewAccount{Username: "victim", Role: "division", Unit: "Agra Division", Password: password}); err != nil {
+			t.Fatal(err)
+		}
+		// In progress, so that moving it to in progress again (re-assigning) can be done by
+		// every allowed principal in turn.
+		own := desk.Actor{Account: mustAccount(t, st, "division-own")}
+		if _, err := d.Change(ctx, own, ref, request.Change{To: request.StatusInProgress, AssignedTo: "Raja Mandi SO"}); err != nil {
+			t.Fatal(err)
+		}
+		notes, _ := st.NotificationsForRequest(ctx, req.ID)
+		failed := notes[0].ID
+		failIt := func() {
+			if err := st.RecordAttempts(ctx, []store.Attempt{{NotificationID: failed, Number: 8, At: time.Now(), Err: "gateway down", Final: true}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		failIt()
+		historyLen := func() int {
+			r, err := st.RequestByID(ctx, req.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return len(r.History)
+		}
+		lastLen := historyLen()
+		historyGrew := func() bool {
+			n := historyLen()
+			grew := n > lastLen
+			lastLen = n
+			return grew
+		}
+		retried := func() bool {
+			n, _ := st.Notification(ctx, failed)
+			return n.Status == store.NotificationQueued
+		}
+		accountExists := func(name string) func() bool {
+			return func() bool { _, err := st.AccountByUsername(ctx, name); return err == nil }
+		}
+		victimDisabled := func() bool { return mustAccount(t, st, "victim").Disabled }
+		enableVictim := func() {
+			if err := d.SetDisabled(ctx, desk.System, "victim", false); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var victimPasswordAt time.Time
+		notePassword := func() { victimPasswordAt = mustAccount(t, st, "victim").PasswordChangedAt }
+		passwordChanged := func() bool { return mustAccount(t, st, "victim").PasswordChangedAt.After(victimPasswordAt) }
+		serviceOff := func() bool {
+			services, _ := st.Services(ctx)
+			return !services[0].Active
+		}
+		services, _ := st.Services(ctx)
+		serviceOn := func() {
+			if err := st.SetServiceActive(ctx, services[0].Code, true); err != nil {
+				t.Fatal(err)
+			}
+		}
+		reassign := url.Values{"status": {"in_progress"}, "assigned_to": {"Belanganj SO"}}
+		cells := []cell{
+			{method: "GET", path: "/staff", allowed: everyAccount},
+			{method: "GET", path: "/staff/password", allowed: everyAccount},
+			{method: "GET", path: "/desk", allowed: everyAccount},
+			{method: "GET", path: "/desk?status=all&q=" + ref, allowed: everyAccount},
+			{method: "GET", path: "/desk/export.csv", allowed: everyAccount},
+			{method: "GET", path: "/desk/export.xlsx", allowed: everyAccount},
+			{method: "GET", path: "/desk/requests/" + ref, allowed: seesRequest},
+			{method: "GET", path: "/desk/run-sheet", allowed: divisions},
+			{method: "POST", path: "/desk/requests/" + ref + "/status", allowed: ownDivision, changed: historyGrew,
+				form: url.Values{"status": {"in_progress"}, "assigned_to": {"Belanganj SO"}, "seen": {""}}},
+			{method: "POST", path: "/desk/bulk", allowed: ownDivision, changed: historyGrew,
+				form: url.Values{"ref": {ref}, "status": {"in_progress"}, "assigned_to": {"Belanganj SO"}}},
+			{method: "POST", path: fmt.Sprintf("/desk/requests/%s/notifications/%d/retry", ref, failed), allowed: retriers,
+				changed: retried, reset: failIt},
+			{method: "GET", path: "/admin/accounts", allowed: adminOnly},
+			{method: "POST", path: "/admin/accounts", allowed: adminOnly, changed: accountExists("made.by.matrix"),
+				form: url.Values{"username": {"made.by.matrix"}, "role": {"division"}, "unit": {"Agra Division"}, "password": {password}}},
+			{method: "POST", path: "/admin/accounts/victim/disable", allowed: adminOnly, changed: victimDisabled, reset: enableVictim},
+			{method: "POST", path: "/admin/accounts/victim/password", allowed: adminOnly, changed: passwordChanged, reset: notePassword,
+				form: url.Values{"password": {"a new long password"}}},
+			{method: "GET", path: "/admin/audit", allowed: adminOnly},
+			{method: "GET", path: "/admin/services", allowed: adminOnly},
+			{method: "POST", path: "/admin/services", allowed: adminOnly, changed: serviceOff, reset: serviceOn,
+				form: url.Values{"code": {services[0].Code}, "active": {"0"}}},
+			{method: "GET", path: "/api/v1/desk/requests", api: true, allowed: everyAccount},
+			{method: "GET", path: "/api/v1/desk/requests/" + ref, api: true, allowed: seesRequest},
+			{method: "POST", path: "/api/v1/desk/requests/" + ref + "/status", api: true, json: true, form: reassign,
+				allowed: ownDivision, changed: historyGrew},
+			// Last: these end the session or token they are made with.
+			{method: "POST", path: "/staff/logout", allowed: everyAccount, redirect: "/staff/login?out=1"},
+			{method: "DELETE", path: "/api/v1/auth/token", api: true, allowed: everyAccount},
+		}
+
+		for _, p := range principals {
+			c := newClient(t, srv.URL)
+			if p.name != "anonymous" {
+				c.login(t, p.name, password)
+			}
+			for _, cl := range cells {
+				if cl.reset != nil {
+					cl.reset()
+				}
+				form := cl.form
+				if cl.path == "/desk/requests/"+ref+"/status" {
+					form = cloneWith(form, "seen", fmt.Sprint(historyLen()))
+				}
+				status, location, body := c.do(t, cl, form)
+				ok := status < 300 || status == http.StatusSeeOther && !strings.HasPrefix(location, "/staff/login")
+				if cl.redirect != "" {
+					ok = status == http.StatusSeeOther && location == cl.redirect
+				}
+				if cl.changed != nil {
+					effect := cl.changed() // asked every time: a refused call must have had none
+					ok = ok && effect
+					if effect && !slices.Contains(cl.allowed, p.name) {
+						t.Errorf("%s %s as %s: refused or not, it had its effect", cl.method, cl.path, p.name)
+					}
+				}
+				want := slices.Contains(cl.allowed, p.name)
+				if ok != want {
+					t.Errorf("%s %s as %s: status %d (Location %q): succeeded %v, want %v", cl.method, cl.path, p.name, status, location, ok, want)
+				}
+				if !want {
+					switch {
+					case p.name == "anonymous" && !cl.api && (status != http.StatusSeeOther || !strings.HasPrefix(location, "/staff/login")):
+						t.Errorf("%s %s anonymously: %d %q, want a redirect to the login page", cl.method, cl.path, status, location)
+					case p.name == "anonymous" && cl.api && status != http.StatusUnauthorized:
+						t.Errorf("%s %s anonymously: %d, want 401", cl.method, cl.path, status)
+					case p.name != "anonymous" && status != http.StatusForbidden && status != http.StatusNotFound && status != http.StatusSeeOther:
+						t.Errorf("%s %s as %s: %d, want 403 or 404", cl.method, cl.path, p.name, status)
+					}
+					if strings.Contains(body, "Shanti") || strings.Contains(body, "9876512345") {
+						t.Errorf("%s %s as %s: a refused answer shows the customer's data", cl.method, cl.path, p.name)
+					}
+				}
+			}
+		}
+
+		// The public request page offers the customer the cancellation (the portal has the desk).
+		resp, err := http.Get(srv.URL + "/requests/" + ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(page), "Cancel this request") {
+			t.Error("the portal's request page offers no cancellation")
+		}
+	})
+}
+
+func mustAccount(t *testing.T, st store.Store, username string) staff.Account {
+	t.Helper()
+	a, err := st.AccountByUsername(context.Background(), username)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func cloneWith(v url.Values, key, value string) url.Values {
+	out := url.Values{}
+	for k, vs := range v {
+		out[k] = slices.Clone(vs)
+	}
+	out.Set(key, value)
+	return out
+}
+
+// client is one principal's browser (a cookie jar) and API token.
+type client struct {
+	base  string
+	http  *http.Client
+	token string
+}
+
+func newClient(t *testing.T, base string) *client {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &client{base: base, http: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}}
+}
+
+func (c *client) login(t *testing.T, username, password string) {
+	t.Helper()
+	resp, err := c.http.PostForm(c.base+"/staff/login", url.Values{"username": {username}, "password": {password}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || strings.HasPrefix(resp.Header.Get("Location"), "/staff/login") {
+		t.Fatalf("web login as %s: %d %s", username, resp.StatusCode, resp.Header.Get("Location"))
+	}
+	body, _ := json.Marshal(map[string]string{"username": username, "password": password})
+	resp, err = c.http.Post(c.base+"/api/v1/auth/token", "application/json", strings.NewReader(string(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var tok struct{ Token string }
+	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("token for %s: %d %v", username, resp.StatusCode, err)
+	}
+	c.token = tok.Token
+}
+
+func (c *client) do(t *testing.T, cl cell, form url.Values) (int, string, string) {
+	t.Helper()
+	var body io.Reader
+	contentType := ""
+	switch {
+	case cl.json:
+		m := map[string]string{}
+		for k := range form {
+			m[k] = form.Get(k)
+		}
+		b, _ := json.Marshal(m)
+		body, contentType = strings.NewReader(string(b)), "application/json"
+	case form != nil:
+		body, contentType = strings.NewReader(form.Encode()), "application/x-www-form-urlencoded"
+	}
+	r, err := http.NewRequest(cl.method, c.base+cl.path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if contentType != "" {
+		r.Header.Set("Content-Type", contentType)
+	}
+	if cl.api && c.token != "" {
+		r.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	resp, err := c.http.Do(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header.Get("Location"), string(b)
+}
