@@ -107,7 +107,7 @@ type messagePage struct {
 
 // requestURL is the staff page of a request.
 func requestURL(ref request.Reference) string {
-	return "/desk/requests/" + url.PathEscape(string(ref))
+	return "/desk/requests/" + url.PathEscape(ref.String())
 }
 
 // pageSamples returns a sample of the data of each page template. New renders every page
