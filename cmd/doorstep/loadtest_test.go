@@ -20,7 +20,7 @@ import (
 
 func TestLoadtestHelpListsEveryFlag(t *testing.T) {
 	var out strings.Builder
-	if code := run(context.Background(), []string{"loadtest", "--help"}, env(nil), io.Discard, &out); code != 0 {
+	if code := run(context.Background(), []string{"loadtest", "--help"}, env(nil), nil, io.Discard, &out); code != 0 {
 		t.Fatalf("exit %d", code)
 	}
 	for _, want := range []string{"-url", "-duration", "-concurrency", "-mix", "-json", "-seed", "-timeout",
@@ -30,7 +30,7 @@ func TestLoadtestHelpListsEveryFlag(t *testing.T) {
 		}
 	}
 	var usage strings.Builder
-	run(context.Background(), []string{"help"}, env(nil), &usage, io.Discard)
+	run(context.Background(), []string{"help"}, env(nil), nil, &usage, io.Discard)
 	if !strings.Contains(usage.String(), "doorstep loadtest") {
 		t.Errorf("doorstep help does not list loadtest:\n%s", usage.String())
 	}
@@ -52,7 +52,7 @@ func TestLoadtestUsageErrors(t *testing.T) {
 	for _, tt := range tests {
 		var out strings.Builder
 		// The server's settings play no part: a bad one must not stop the load test.
-		if code := run(context.Background(), tt.args, env(map[string]string{"DOORSTEP_ADDR": "eighty"}), io.Discard, &out); code != 2 || !strings.Contains(out.String(), tt.want) {
+		if code := run(context.Background(), tt.args, env(map[string]string{"DOORSTEP_ADDR": "eighty"}), nil, io.Discard, &out); code != 2 || !strings.Contains(out.String(), tt.want) {
 			t.Errorf("%v: exit %d, output %q; want exit 2 mentioning %q", tt.args, code, out.String(), tt.want)
 		}
 	}
@@ -69,7 +69,7 @@ func TestLoadtestAgainstServer(t *testing.T) {
 		file := filepath.Join(t.TempDir(), "report.json")
 		var stdout, stderr strings.Builder
 		code := run(context.Background(), []string{"loadtest", "--url", srv.URL, "--duration", "2500ms", "--concurrency", "2",
-			"--mix", "submit=2,track=1,track_mobile=1", "--seed", "7", "--json", file}, env(nil), &stdout, &stderr)
+			"--mix", "submit=2,track=1,track_mobile=1", "--seed", "7", "--json", file}, env(nil), nil, &stdout, &stderr)
 		if code != 0 {
 			t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
 		}
@@ -113,7 +113,7 @@ func TestLoadtestUnreachableServerExits1(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close()
 	var stderr strings.Builder
-	if code := run(context.Background(), []string{"loadtest", "--url", "http://" + addr, "--duration", "1s"}, env(nil), io.Discard, &stderr); code != 1 ||
+	if code := run(context.Background(), []string{"loadtest", "--url", "http://" + addr, "--duration", "1s"}, env(nil), nil, io.Discard, &stderr); code != 1 ||
 		!strings.Contains(stderr.String(), "connection refused") {
 		t.Errorf("exit %d, stderr %q; want exit 1, connection refused", code, stderr.String())
 	}

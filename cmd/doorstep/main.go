@@ -36,8 +36,14 @@ const usage = `Doorstep takes India Post services to people's doorsteps: custome
 get a reference number and track it; the Division serving their pincode attends to it.
 
 Usage:
-  doorstep serve [flags]     run the web portal and the JSON API (applies migrations first)
+  doorstep serve [flags]     run the web portal, the staff desk and the JSON API (applies
+                             migrations first); with --demo, first fills an empty database
+                             with demo staff accounts and requests, to try it out
   doorstep migrate [flags]   apply database migrations and exit
+  doorstep user COMMAND      staff accounts: add, list, disable, enable, passwd (see doorstep
+                             user --help);
+                             a fresh install makes its first admin with
+                             ` + firstAdminCommand + `
   doorstep loadtest [flags]  put load on a running server and check nothing is lost (--help)
   doorstep help              show this help
 
@@ -47,11 +53,11 @@ Settings of serve and migrate (a flag wins over its environment variable):
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr))
 }
 
 // run is main without the process: it returns the exit code.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		printUsage(stderr)
 		return 2
@@ -63,14 +69,23 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return 0
 	case "loadtest":
 		return runLoadtest(ctx, args[1:], stdout, stderr)
+	case "user":
+		return runUser(ctx, args[1:], getenv, stdin, stdout, stderr)
 	case "serve", "migrate":
 	default:
 		fmt.Fprintf(stderr, "doorstep: unknown command %q\n\n", command)
 		printUsage(stderr)
 		return 2
 	}
-	cfg, err := config.Load(command, args[1:], getenv, stderr)
+	settings, withDemo := args[1:], false
+	if command == "serve" {
+		settings, withDemo = takeDemoFlag(settings)
+	}
+	cfg, err := config.Load(command, settings, getenv, stderr)
 	if errors.Is(err, config.ErrHelp) {
+		if command == "serve" {
+			fmt.Fprint(stderr, demoFlagUsage)
+		}
 		return 0
 	}
 	if err != nil {
@@ -82,7 +97,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "migrate":
 		err = migrate(ctx, cfg, log)
 	case "serve":
-		err = serve(ctx, cfg, log, nil)
+		err = serve(ctx, cfg, log, serveOptions{demo: withDemo, stdout: stdout})
 	}
 	if err != nil {
 		log.Error("doorstep stopped with an error", "command", command, "err", err)
@@ -167,9 +182,17 @@ func outboxPath(cfg config.Config) string {
 	return "outbox.jsonl"
 }
 
+// serveOptions are what serve takes beside the settings.
+type serveOptions struct {
+	demo     bool      // seed demo data into an empty database first
+	stdout   io.Writer // where the demo accounts' passwords are shown, once
+	onListen func(addr string)
+}
+
 // serve runs until ctx is cancelled (SIGINT or SIGTERM), then lets requests in flight finish
-// and closes the database. onListen, if not nil, is told the address bound (tests use :0).
-func serve(ctx context.Context, cfg config.Config, log *slog.Logger, onListen func(addr string)) error {
+// and closes the database. opts.onListen, if not nil, is told the address bound (tests use
+// :0).
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger, opts serveOptions) error {
 	st, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -194,6 +217,14 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, onListen fu
 	sender := &notify.Sender{Store: st, Templates: templates, SMS: smsGateway, Mail: mailGateway, PublicURL: cfg.PublicURL}
 	queue, err := openQueue(ctx, cfg, st, sender, log)
 	if err != nil {
+		return err
+	}
+	if opts.demo {
+		if err := seedDemo(ctx, cfg, st, dir, opts.stdout, log); err != nil {
+			return err
+		}
+	}
+	if err := hintFirstAdmin(ctx, st, log); err != nil {
 		return err
 	}
 	// The queue lives until it is stopped below, after the last HTTP request has finished.
@@ -226,21 +257,22 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, onListen fu
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return err
-	}
-	log.Info("doorstep is serving", "addr", ln.Addr().String(), "database", cfg.Database.Display(), "pincodes", dir.Len())
-	if onListen != nil {
-		onListen(ln.Addr().String())
-	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	// Profiles listen first: whoever waits for "doorstep is serving" may use them at once.
 	if cfg.DebugAddr != "" {
 		if err := serveProfiles(ctx, cfg.DebugAddr, log); err != nil {
 			return err
 		}
 	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	log.Info("doorstep is serving", "addr", ln.Addr().String(), "database", cfg.Database.Display(), "pincodes", dir.Len())
+	if opts.onListen != nil {
+		opts.onListen(ln.Addr().String())
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
 
 	select {
 	case err := <-served:
@@ -254,6 +286,18 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, onListen fu
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	log.Info("stopped cleanly")
+	return nil
+}
+
+// hintFirstAdmin says, on a database without staff accounts, how to make the first one: no
+// one can use the staff desk until then.
+func hintFirstAdmin(ctx context.Context, st store.Store, log *slog.Logger) error {
+	accounts, err := st.Accounts(ctx)
+	if err != nil || len(accounts) > 0 {
+		return err
+	}
+	log.Warn("there are no staff accounts yet: create the first admin with this command, on the same DOORSTEP_DATABASE_URL, giving the password on standard input",
+		"command", firstAdminCommand)
 	return nil
 }
 

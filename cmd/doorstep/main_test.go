@@ -17,7 +17,7 @@ func env(m map[string]string) func(string) string { return func(k string) string
 func TestHelpDocumentsCommandsAndSettings(t *testing.T) {
 	for _, args := range [][]string{{"help"}, {"--help"}} {
 		var out strings.Builder
-		if code := run(context.Background(), args, env(nil), &out, io.Discard); code != 0 {
+		if code := run(context.Background(), args, env(nil), nil, &out, io.Discard); code != 0 {
 			t.Fatalf("%v: exit %d", args, code)
 		}
 		for _, want := range []string{"serve", "migrate", "DOORSTEP_ADDR", "DOORSTEP_DATABASE_URL", "DOORSTEP_LOG_LEVEL", "DOORSTEP_LOG_FORMAT", "DOORSTEP_SHUTDOWN_TIMEOUT", "DOORSTEP_DEBUG_ADDR"} {
@@ -27,7 +27,7 @@ func TestHelpDocumentsCommandsAndSettings(t *testing.T) {
 		}
 	}
 	var out strings.Builder
-	if code := run(context.Background(), []string{"serve", "--help"}, env(nil), io.Discard, &out); code != 0 || !strings.Contains(out.String(), "--database-url") {
+	if code := run(context.Background(), []string{"serve", "--help"}, env(nil), nil, io.Discard, &out); code != 0 || !strings.Contains(out.String(), "--database-url") {
 		t.Errorf("serve --help: exit %d, %s", code, out.String())
 	}
 }
@@ -46,7 +46,7 @@ func TestUsageErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var out strings.Builder
-		if code := run(context.Background(), tt.args, env(tt.env), io.Discard, &out); code != 2 || !strings.Contains(out.String(), tt.want) {
+		if code := run(context.Background(), tt.args, env(tt.env), nil, io.Discard, &out); code != 2 || !strings.Contains(out.String(), tt.want) {
 			t.Errorf("%v: exit %d, output %q; want exit 2 mentioning %q", tt.args, code, out.String(), tt.want)
 		}
 	}
@@ -55,7 +55,7 @@ func TestUsageErrors(t *testing.T) {
 func TestMigrateCreatesTheDatabase(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "data", "doorstep.db")
 	var logs strings.Builder
-	code := run(context.Background(), []string{"migrate"}, env(map[string]string{"DOORSTEP_DATABASE_URL": "sqlite://" + path}), io.Discard, &logs)
+	code := run(context.Background(), []string{"migrate"}, env(map[string]string{"DOORSTEP_DATABASE_URL": "sqlite://" + path}), nil, io.Discard, &logs)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, logs.String())
 	}
@@ -74,7 +74,7 @@ func TestMigratePostgres(t *testing.T) {
 	url := testenv.PostgresURL(t)
 	for range 2 { // the second run finds nothing to do
 		var logs strings.Builder
-		if code := run(context.Background(), []string{"migrate"}, env(map[string]string{"DOORSTEP_DATABASE_URL": url}), io.Discard, &logs); code != 0 {
+		if code := run(context.Background(), []string{"migrate"}, env(map[string]string{"DOORSTEP_DATABASE_URL": url}), nil, io.Discard, &logs); code != 0 {
 			t.Fatalf("exit %d: %s", code, logs.String())
 		}
 		if !strings.Contains(logs.String(), "database is up to date") {

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -21,7 +20,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/doorstep-post/doorstep/internal/config"
 	"github.com/doorstep-post/doorstep/internal/request"
 	"github.com/doorstep-post/doorstep/internal/testenv"
 )
@@ -184,15 +182,7 @@ func testGracefulShutdown(t *testing.T, bin, databaseURL string) {
 	if strings.Contains(logs, "9876543210") || strings.Contains(logs, "asha@example.com") {
 		t.Errorf("logs show personal data:\n%s", logs)
 	}
-	db, err := config.ParseDatabaseURL(databaseURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := openStore(context.Background(), config.Config{Database: db}, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openDatabase(t, databaseURL)
 	saved, err := st.RequestByReference(context.Background(), request.Reference(strings.ReplaceAll(string(ref), "-", "")))
 	if err != nil || saved.Mobile != "9876543210" {
 		t.Errorf("the request answered 201 during shutdown is not saved: %+v, %v", saved, err)
