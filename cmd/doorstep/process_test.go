@@ -50,6 +50,9 @@ type process struct {
 func startServe(t *testing.T, bin string, env ...string) *process {
 	t.Helper()
 	p := &process{cmd: exec.Command(bin, "serve"), exited: make(chan error, 1)}
+	// On PostgreSQL the local outbox is outbox.jsonl in the working directory: keep it out
+	// of the source tree.
+	p.cmd.Dir = t.TempDir()
 	// Codes are off unless a test turns them on: these tests cannot read an SMS.
 	p.cmd.Env = append(os.Environ(), append([]string{"DOORSTEP_ADDR=127.0.0.1:0", "DOORSTEP_OTP=off"}, env...)...)
 	stderr, err := p.cmd.StderrPipe()
