@@ -40,9 +40,8 @@ Usage:
                              migrations first); with --demo, first fills an empty database
                              with demo staff accounts and requests, to try it out
   doorstep migrate [flags]   apply database migrations and exit
-  doorstep user COMMAND      staff accounts: add, list, disable, enable, passwd (see doorstep
-                             user --help);
-                             a fresh install makes its first admin with
+  doorstep user COMMAND      staff accounts: add, list, disable, enable, passwd; see
+                             doorstep user --help. A fresh install makes its first admin:
                              ` + firstAdminCommand + `
   doorstep loadtest [flags]  put load on a running server and check nothing is lost (--help)
   doorstep help              show this help

@@ -126,18 +126,6 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 		return 2
 	}
 
-	var password string
-	if sub == "add" || sub == "passwd" {
-		username := n.Username
-		if sub == "passwd" {
-			username = positional[0]
-		}
-		if password, err = readPassword(stdin, stderr, passwordStdin, username); err != nil {
-			fmt.Fprintf(stderr, "doorstep user %s: %v\n", sub, err)
-			return 1
-		}
-	}
-
 	log := newLogger(cfg, stderr)
 	st, err := openStore(ctx, cfg, log)
 	if err != nil {
@@ -151,6 +139,23 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 		return 1
 	}
 	d := desk.New(st, dir)
+
+	var password string
+	if sub == "add" || sub == "passwd" {
+		username := n.Username
+		if sub == "passwd" {
+			username = positional[0]
+			// Say so before anyone types a new password for nobody.
+			if _, err := d.Account(ctx, desk.System, username); err != nil {
+				reportUserError(stderr, sub, positional, err)
+				return 1
+			}
+		}
+		if password, err = readPassword(stdin, stderr, passwordStdin, username); err != nil {
+			fmt.Fprintf(stderr, "doorstep user %s: %v\n", sub, err)
+			return 1
+		}
+	}
 
 	switch sub {
 	case "add":

@@ -146,9 +146,12 @@ func testUserCommands(t *testing.T, databaseURL string) {
 		t.Errorf("login with the old password: %v", err)
 	}
 
-	code, _, errs = c.run("", "user", "disable", "nobody")
-	if code != 1 || !strings.Contains(errs, `no account "nobody"`) {
-		t.Errorf("disable an unknown account: exit %d\n%s", code, errs)
+	// An unknown account is said to be so before any password is asked for.
+	for _, sub := range []string{"disable", "enable", "passwd"} {
+		code, _, errs = c.run("", "user", sub, "Nobody")
+		if code != 1 || !strings.Contains(errs, `no account "nobody"`) {
+			t.Errorf("%s an unknown account: exit %d\n%s", sub, code, errs)
+		}
 	}
 
 	// Every change is in the audit log, by system.
