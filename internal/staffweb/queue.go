@@ -28,7 +28,8 @@ type queuePage struct {
 	Statuses []option
 	Services []option
 	Orders   []option
-	Invalid  bool // the filter has mistakes: no list is shown
+	Invalid  bool   // the filter has mistakes: no list is shown
+	Showing  string // what the list holds, in words
 	Counts   []countView
 	Rows     []rowView
 	NextURL  string
@@ -153,6 +154,10 @@ func (s *Staff) queue(w http.ResponseWriter, r *http.Request, u *user) {
 		s.fail(w, r, u, "list requests", err)
 		return
 	}
+	page.Showing = selectedLabel(page.Statuses) + ", " + strings.ToLower(selectedLabel(page.Orders))
+	if f.Service != "" {
+		page.Showing += ", " + selectedLabel(page.Services)
+	}
 	filter := f.Values()
 	if result.Counts != nil {
 		for _, st := range statusOrder {
@@ -194,6 +199,16 @@ func selectValue(opts []option, value string) {
 	for i := range opts {
 		opts[i].Selected = opts[i].Value == value
 	}
+}
+
+// selectedLabel is the label of the selected option, or of the first if none is.
+func selectedLabel(opts []option) string {
+	for _, o := range opts {
+		if o.Selected {
+			return o.Label
+		}
+	}
+	return opts[0].Label
 }
 
 // remarkOptions are the standard remarks to pick from, with chosen selected.

@@ -158,10 +158,6 @@ func newChangeForm(req request.Request, next []request.Status, form url.Values, 
 		f.Statuses = append(f.Statuses, option{Value: string(st), Label: label})
 	}
 	selectValue(f.Statuses, form.Get(request.FieldStatus))
-	if form == nil {
-		// A request in progress keeps its assignment unless it is changed.
-		f.Fields[request.FieldAssignedTo] = field{Name: request.FieldAssignedTo, Value: req.AssignedTo}
-	}
 	return f
 }
 
