@@ -46,6 +46,11 @@ func takeDemoFlag(args []string) (rest []string, demo bool) {
 // (never in the log, which is kept and shipped). A database in use is left alone, and serve
 // goes on with what it has.
 func seedDemo(ctx context.Context, cfg config.Config, st store.Store, dir *postal.Directory, stdout io.Writer, log *slog.Logger) error {
+	// The demo's customers are made up, but their mobiles are ten digits that someone may
+	// own: with a real gateway, a staff change to a demo request would text a stranger.
+	if cfg.SMSURL != "" || cfg.SMTP.URL != "" {
+		return errors.New("--demo makes up customers' mobile numbers and e-mail addresses; with DOORSTEP_SMS_URL or DOORSTEP_SMTP_URL set, messages about demo requests would reach real people. Run the demo without them (messages then go to the local outbox)")
+	}
 	log.Info("seeding demo data")
 	res, err := demo.Seed(ctx, st, dir, demo.Options{})
 	if errors.Is(err, demo.ErrNotEmpty) {

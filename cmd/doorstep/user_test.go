@@ -311,3 +311,30 @@ func TestTakeDemoFlag(t *testing.T) {
 		}
 	}
 }
+
+// TestDemoRefusedWithRealGateways: demo requests carry made-up mobiles and e-mails, which a
+// real gateway would message.
+func TestDemoRefusedWithRealGateways(t *testing.T) {
+	for name, vars := range map[string]map[string]string{
+		"sms":  {"DOORSTEP_SMS_URL": "https://sms.example.in/send"},
+		"smtp": {"DOORSTEP_SMTP_URL": "smtp://mail.example.in:587"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			databaseURL := "sqlite:" + filepath.Join(t.TempDir(), "doorstep.db")
+			vars["DOORSTEP_DATABASE_URL"] = databaseURL
+			cfg, err := config.Load("serve", nil, env(vars), io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st := openDatabase(t, databaseURL)
+			var stdout strings.Builder
+			err = seedDemo(context.Background(), cfg, st, testenv.Directory(t), &stdout, slog.New(slog.DiscardHandler))
+			if err == nil || !strings.Contains(err.Error(), "real people") {
+				t.Fatalf("seedDemo with a real gateway: %v", err)
+			}
+			if accounts, _ := st.Accounts(context.Background()); len(accounts) != 0 || stdout.Len() != 0 {
+				t.Errorf("%d accounts made, stdout %q", len(accounts), stdout.String())
+			}
+		})
+	}
+}
