@@ -2,6 +2,7 @@ package demo
 
 import (
 	"fmt"
+	"hash/fnv"
 	mrand "math/rand/v2"
 	"slices"
 	"strings"
@@ -266,14 +267,19 @@ const (
 func (g *generator) history(outcome request.Status, created time.Time, a area) []plannedChange {
 	actor := divisionUser(a.Division)
 	staffOf := postmen[a.Division]
-	postman := pick(g.rng, staffOf)
+	// Each locality's post office has two postmen of its own, so the run sheet shows the
+	// same names at the same office, as a Division's would.
+	beat := localityBeat(a.locality, len(staffOf))
+	postman := staffOf[beat]
 	assign := func() request.Change {
 		return request.Change{To: request.StatusInProgress, AssignedTo: fmt.Sprintf("Postman %s, %s S.O", postman, a.locality)}
 	}
 	// A postman who found no one gives the request back; another goes the next day.
 	reassign := func() request.Change {
-		for previous := postman; postman == previous; {
-			postman = pick(g.rng, staffOf)
+		if postman == staffOf[beat] {
+			postman = staffOf[(beat+1)%len(staffOf)]
+		} else {
+			postman = staffOf[beat]
 		}
 		ch := assign()
 		ch.Remarks = pick(g.rng, []string{remarkNotAvailable, remarkNoAnswer})
@@ -315,4 +321,11 @@ func (g *generator) history(outcome request.Status, created time.Time, a area) [
 			p.last.Add(g.between(10*time.Minute, 20*time.Hour)).Truncate(time.Millisecond))
 	}
 	return p.changes
+}
+
+// localityBeat is a stable index in [0, n) for a locality.
+func localityBeat(locality string, n int) int {
+	h := fnv.New32a()
+	h.Write([]byte(locality))
+	return int(h.Sum32() % uint32(n))
 }
