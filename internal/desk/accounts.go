@@ -128,6 +128,9 @@ func (d *Desk) AuditLog(ctx context.Context, actor Actor, q store.AuditQuery) ([
 	return d.store.AuditLog(ctx, q)
 }
 
+// Services lists the whole catalogue, active or not, for staff's filters and the admin page.
+func (d *Desk) Services(ctx context.Context) ([]request.Service, error) { return d.store.Services(ctx) }
+
 // SetServiceActive switches a service of the catalogue on or off (admins only). Other
 // instances' catalogue caches see it within intake.CatalogueTTL.
 func (d *Desk) SetServiceActive(ctx context.Context, actor Actor, code string, active bool) error {

@@ -455,3 +455,30 @@ func TestCustomerCancels(t *testing.T) {
 		}
 	})
 }
+
+// TestInProgressAgainNeedsANewAssignee: a double-submitted re-assignment does not text the
+// customer twice.
+func TestInProgressAgainNeedsANewAssignee(t *testing.T) {
+	w := newWorld(t, testenv.SQLite(t))
+	ctx := context.Background()
+	agra := w.users["agra"]
+	ref := string(w.submit(t, "282001", "9811111111").Reference)
+	if _, err := w.desk.Change(ctx, agra, ref, request.Change{To: request.StatusInProgress, AssignedTo: "Ravi"}); err != nil {
+		t.Fatal(err)
+	}
+	var verr *request.ValidationError
+	for _, again := range []string{"Ravi", " Ravi ", ""} {
+		if _, err := w.desk.Change(ctx, agra, ref, request.Change{To: request.StatusInProgress, AssignedTo: again}); !errors.As(err, &verr) ||
+			!strings.Contains(verr.Fields["assigned_to"], "already in progress, assigned to Ravi") {
+			t.Errorf("in progress again with %q: %v", again, err)
+		}
+	}
+	r, err := w.desk.Change(ctx, agra, ref, request.Change{To: request.StatusInProgress, AssignedTo: "Sita"})
+	if err != nil || r.AssignedTo != "Sita" {
+		t.Fatalf("re-assigned: %+v, %v", r, err)
+	}
+	_, notes, _ := w.desk.Request(ctx, agra, ref)
+	if len(notes) != 4 { // submitted SMS and e-mail, and one SMS per assignment
+		t.Errorf("%d messages, want 4", len(notes))
+	}
+}

@@ -147,7 +147,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		reassign := url.Values{"status": {"in_progress"}, "assigned_to": {"Belanganj SO"}}
+		reassign := url.Values{"status": {"in_progress"}, "assigned_to": {"Sadar Bazar SO"}}
 		cells := []cell{
 			{method: "GET", path: "/staff", allowed: everyAccount},
 			{method: "GET", path: "/staff/password", allowed: everyAccount},
@@ -160,7 +160,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			{method: "POST", path: "/desk/requests/" + ref + "/status", allowed: ownDivision, changed: historyGrew,
 				form: url.Values{"status": {"in_progress"}, "assigned_to": {"Belanganj SO"}, "seen": {""}}},
 			{method: "POST", path: "/desk/bulk", allowed: ownDivision, changed: historyGrew,
-				form: url.Values{"ref": {ref}, "status": {"in_progress"}, "assigned_to": {"Belanganj SO"}}},
+				form: url.Values{"ref": {ref}, "status": {"in_progress"}, "assigned_to": {"Kamla Nagar SO"}}},
 			{method: "POST", path: fmt.Sprintf("/desk/requests/%s/notifications/%d/retry", ref, failed), allowed: retriers,
 				changed: retried, reset: failIt},
 			{method: "GET", path: "/admin/accounts", allowed: adminOnly},

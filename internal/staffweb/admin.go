@@ -244,7 +244,7 @@ type servicesPage struct {
 }
 
 func (s *Staff) serviceList(w http.ResponseWriter, r *http.Request, u *user) {
-	all, err := s.services.Services(r.Context())
+	all, err := s.desk.Services(r.Context())
 	if err != nil {
 		s.fail(w, r, u, "list services", err)
 		return

@@ -62,6 +62,12 @@ func (s *Staff) exportXLSX(w http.ResponseWriter, r *http.Request, u *user) {
 // records the export in the audit log: personal data leaves the system.
 func (s *Staff) export(w http.ResponseWriter, r *http.Request, u *user, format, contentType string,
 	write func(*bytes.Buffer, [][]string) error) {
+	// A HEAD (a link checker, a browser's prefetch) must not export personal data or leave
+	// an audit entry for an export that did not happen.
+	if r.Method == http.MethodHead {
+		w.Header().Set("Content-Type", contentType)
+		return
+	}
 	ctx := r.Context()
 	f, errs := desk.ParseFilter(r.URL.Query())
 	if len(errs) > 0 {

@@ -84,6 +84,14 @@ func TestExports(t *testing.T) {
 			t.Errorf("the remarks became a formula: %q", formula)
 		}
 
+		// A HEAD of an export link exports nothing and leaves no audit entry.
+		head, err := http.NewRequest(http.MethodHead, w.srv.URL+"/desk/export.csv", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p := b.do(head); p.status != http.StatusOK || p.body != "" {
+			t.Errorf("HEAD export: %d %q", p.status, p.body)
+		}
 		audit := w.audit(t, store.AuditQuery{Action: "export"})
 		if len(audit) != 2 || !strings.HasPrefix(audit[0].Details, "xlsx, 3 rows") || !strings.HasPrefix(audit[1].Details, "csv, 1 rows") {
 			t.Errorf("export audit %+v", audit)

@@ -81,7 +81,7 @@ const (
 // serviceNames maps service codes to names; a request keeps its service even after the
 // service is switched off, so every service is listed.
 func (s *Staff) serviceNames(ctx context.Context) (map[string]string, []request.Service, error) {
-	all, err := s.services.Services(ctx)
+	all, err := s.desk.Services(ctx)
 	if err != nil {
 		return nil, nil, err
 	}

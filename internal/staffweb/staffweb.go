@@ -6,7 +6,6 @@ package staffweb
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -22,7 +21,6 @@ import (
 	"github.com/alexedwards/scs/v2"
 
 	"github.com/doorstep-post/doorstep/internal/desk"
-	"github.com/doorstep-post/doorstep/internal/request"
 	"github.com/doorstep-post/doorstep/internal/store"
 )
 
@@ -46,17 +44,10 @@ type Options struct {
 	SecureCookies bool
 }
 
-// catalogue is the part of the store that lists services. Every store.Store has it; New
-// takes the narrower store.BackOffice to keep its signature, so it asks for this as well.
-type catalogue interface {
-	Services(ctx context.Context) ([]request.Service, error)
-}
-
 // Staff serves the back office.
 type Staff struct {
 	desk     *desk.Desk
 	store    store.BackOffice
-	services catalogue
 	log      *slog.Logger
 	opts     Options
 	sessions *scs.SessionManager
@@ -72,11 +63,7 @@ func New(d *desk.Desk, st store.BackOffice, log *slog.Logger, opts Options) (*St
 	if d == nil || st == nil || log == nil {
 		return nil, errors.New("staffweb: New needs a desk, a store and a logger")
 	}
-	services, ok := st.(catalogue)
-	if !ok {
-		return nil, errors.New("staffweb: the store must also list the service catalogue")
-	}
-	s := &Staff{desk: d, store: st, services: services, log: log, opts: opts}
+	s := &Staff{desk: d, store: st, log: log, opts: opts}
 	s.sessions = newSessionManager(st, opts, s.sessionError)
 	sum := sha256.Sum256(stylesheet)
 	s.cssETag = hex.EncodeToString(sum[:6])
