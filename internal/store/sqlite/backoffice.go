@@ -363,10 +363,15 @@ func (s *Store) DeskCounts(ctx context.Context, q store.DeskQuery, cap int) (map
 	} else {
 		where += " AND "
 	}
+	// As in deskWhere: a search by reference or mobile goes by its own index, not status's.
+	status := "status"
+	if q.Reference != "" || q.Mobile != "" {
+		status = "+status"
+	}
 	parts := make([]string, len(store.AllStatuses))
 	var all []any
 	for i, st := range store.AllStatuses {
-		parts[i] = fmt.Sprintf(`SELECT ?, (SELECT count(*) FROM (SELECT 1 FROM requests%s status = ? LIMIT %d))`, where, cap+1)
+		parts[i] = fmt.Sprintf(`SELECT ?, (SELECT count(*) FROM (SELECT 1 FROM requests%s %s = ? LIMIT %d))`, where, status, cap+1)
 		all = append(append(append(all, st), args...), st)
 	}
 	rows, err := s.readers.QueryContext(ctx, strings.Join(parts, " UNION ALL "), all...)
