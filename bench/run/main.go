@@ -173,6 +173,7 @@ func measure(backend, server, dbURL, doorstep, baseline, work string, duration t
 	}
 	defer logFile.Close()
 	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.Dir = work // where Doorstep's local outbox goes on PostgreSQL, not the checkout
 	if err := cmd.Start(); err != nil {
 		log.Fatal(err)
 	}
