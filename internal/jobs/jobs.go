@@ -191,8 +191,14 @@ func NewSQLite(ctx context.Context, st *sqlite.Store, deliver Deliverer, log *sl
 	if err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
-	enqueue := func(ctx context.Context, tx *sql.Tx, ids []int64) error {
-		_, err := client.InsertTx(ctx, tx, insertArgs(ids), nil)
+	// All the jobs of a group of submissions in one statement, without reading the rows
+	// back (their JSON columns converted to text: a fifth of the insert's time in a profile).
+	enqueue := func(ctx context.Context, tx *sql.Tx, jobs ...[]int64) error {
+		params := make([]river.InsertManyParams, len(jobs))
+		for i, ids := range jobs {
+			params[i] = river.InsertManyParams{Args: insertArgs(ids)}
+		}
+		_, err := client.InsertManyFastTx(ctx, tx, params)
 		return err
 	}
 	st.SetEnqueuer(enqueue)

@@ -426,8 +426,14 @@ func (s *Store) ChangeStatus(ctx context.Context, c store.StatusChange) (request
 	if err != nil {
 		return request.Request{}, fmt.Errorf("sqlite: change status: %w", err)
 	}
-	if err := s.insertNotifications(ctx, tx, r.ID, c.At, c.Notifications); err != nil {
+	ids, err := insertNotifications(ctx, tx, r.ID, c.At, c.Notifications)
+	if err != nil {
 		return request.Request{}, err
+	}
+	if len(ids) > 0 {
+		if err := s.queue(ctx, tx, ids); err != nil {
+			return request.Request{}, err
+		}
 	}
 	if err := insertAudit(ctx, tx, c.Audit, c.At, string(r.Reference)); err != nil {
 		return request.Request{}, err

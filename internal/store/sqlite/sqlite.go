@@ -36,11 +36,13 @@ type Store struct {
 	// enqueue hands new notifications to the job queue inside the transaction that saves
 	// them; nil until SetEnqueuer (then nothing is queued).
 	enqueue Enqueuer
+	// submissions waiting to be written together (group commit, submit.go).
+	submissions submissionQueue
 }
 
-// Enqueuer queues the sending of notifications inside tx, so that the jobs exist if and only
-// if tx commits.
-type Enqueuer func(ctx context.Context, tx *sql.Tx, notificationIDs []int64) error
+// Enqueuer queues jobs inside tx, so that they exist if and only if tx commits. Each job
+// sends the notifications whose ids it is given.
+type Enqueuer func(ctx context.Context, tx *sql.Tx, jobs ...[]int64) error
 
 // SetEnqueuer sets the job queue's hook. Call it before serving.
 func (s *Store) SetEnqueuer(e Enqueuer) { s.enqueue = e }
@@ -175,25 +177,9 @@ func (s *Store) SetServiceActive(ctx context.Context, code string, active bool) 
 	return nil
 }
 
-// Submit implements store.Store.
-func (s *Store) Submit(ctx context.Context, sub store.Submission) (store.SubmitResult, error) {
-	tx, err := s.writer.BeginTx(ctx, nil)
-	if err != nil {
-		return store.SubmitResult{}, fmt.Errorf("sqlite: begin: %w", err)
-	}
-	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-
-	res, err := s.submitTx(ctx, tx, sub)
-	if err != nil {
-		return store.SubmitResult{}, err
-	}
-	if err := tx.Commit(); err != nil {
-		return store.SubmitResult{}, fmt.Errorf("sqlite: commit: %w", err)
-	}
-	return res, nil
-}
-
-func (s *Store) submitTx(ctx context.Context, tx *sql.Tx, sub store.Submission) (store.SubmitResult, error) {
+// submitTx writes one submission in tx; the ids are those of its new notifications, whose
+// job the caller queues.
+func (s *Store) submitTx(ctx context.Context, tx *sql.Tx, sub store.Submission) (store.SubmitResult, []int64, error) {
 	if sub.IdempotencyKey != "" {
 		var fingerprint string
 		var requestID int64
@@ -202,17 +188,18 @@ func (s *Store) submitTx(ctx context.Context, tx *sql.Tx, sub store.Submission) 
 		switch {
 		case err == nil:
 			if fingerprint != sub.Fingerprint {
-				return store.SubmitResult{}, store.ErrIdempotencyKeyReused
+				return store.SubmitResult{}, nil, store.ErrIdempotencyKeyReused
 			}
 			req, err := requestByID(ctx, tx, requestID)
-			return store.SubmitResult{Request: req, Duplicate: duplicate, Replayed: true}, err
+			return store.SubmitResult{Request: req, Duplicate: duplicate, Replayed: true}, nil, err
 		case !errors.Is(err, sql.ErrNoRows):
-			return store.SubmitResult{}, fmt.Errorf("sqlite: idempotency key: %w", err)
+			return store.SubmitResult{}, nil, fmt.Errorf("sqlite: idempotency key: %w", err)
 		}
 	}
 
 	r := sub.Request
 	var result store.SubmitResult
+	var notificationIDs []int64
 	var existingID int64
 	err := tx.QueryRowContext(ctx, queryOpenDuplicate,
 		r.Mobile, r.ServiceCode, r.Pincode, request.StatusSubmitted, request.StatusInProgress,
@@ -221,26 +208,26 @@ func (s *Store) submitTx(ctx context.Context, tx *sql.Tx, sub store.Submission) 
 	case err == nil:
 		result.Duplicate = true
 		if result.Request, err = requestByID(ctx, tx, existingID); err != nil {
-			return store.SubmitResult{}, err
+			return store.SubmitResult{}, nil, err
 		}
 	case errors.Is(err, sql.ErrNoRows):
 		if result.Request, err = insertRequest(ctx, tx, r, sub.NewReference); err != nil {
-			return store.SubmitResult{}, err
+			return store.SubmitResult{}, nil, err
 		}
-		if err := s.insertNotifications(ctx, tx, result.Request.ID, r.CreatedAt, sub.Notifications); err != nil {
-			return store.SubmitResult{}, err
+		if notificationIDs, err = insertNotifications(ctx, tx, result.Request.ID, r.CreatedAt, sub.Notifications); err != nil {
+			return store.SubmitResult{}, nil, err
 		}
 	default:
-		return store.SubmitResult{}, fmt.Errorf("sqlite: duplicate check: %w", err)
+		return store.SubmitResult{}, nil, fmt.Errorf("sqlite: duplicate check: %w", err)
 	}
 
 	if sub.IdempotencyKey != "" {
 		if _, err := tx.ExecContext(ctx, queryInsertIdempotencyKey,
 			sub.IdempotencyKey, sub.Fingerprint, result.Request.ID, result.Duplicate, r.CreatedAt.UnixMilli()); err != nil {
-			return store.SubmitResult{}, fmt.Errorf("sqlite: save idempotency key: %w", err)
+			return store.SubmitResult{}, nil, fmt.Errorf("sqlite: save idempotency key: %w", err)
 		}
 	}
-	return result, nil
+	return result, notificationIDs, nil
 }
 
 // referenceAttempts bounds retries on a reference collision, which at 31^9 references is
@@ -293,22 +280,27 @@ const (
 const queryInsertNotification = `INSERT INTO notifications (request_id, channel, kind, recipient, language, secret,
 		request_status, status, created_at, updated_at) VALUES (NULLIF(?, 0), ?, ?, ?, ?, ?, ?, 'queued', ?, ?) RETURNING id`
 
-// insertNotifications saves the notifications of a change and queues their jobs, in tx.
-func (s *Store) insertNotifications(ctx context.Context, tx *sql.Tx, requestID int64, at time.Time, notes []store.NewNotification) error {
+// insertNotifications saves the notifications of a change in tx and returns their ids.
+func insertNotifications(ctx context.Context, tx *sql.Tx, requestID int64, at time.Time, notes []store.NewNotification) ([]int64, error) {
 	if len(notes) == 0 {
-		return nil
+		return nil, nil
 	}
 	ids := make([]int64, len(notes))
 	for i, n := range notes {
 		if err := tx.QueryRowContext(ctx, queryInsertNotification, requestID, n.Channel, n.Kind, n.Recipient, n.Language,
 			n.Secret, n.RequestStatus, at.UnixMilli(), at.UnixMilli()).Scan(&ids[i]); err != nil {
-			return fmt.Errorf("sqlite: insert notification: %w", err)
+			return nil, fmt.Errorf("sqlite: insert notification: %w", err)
 		}
 	}
-	if s.enqueue == nil {
+	return ids, nil
+}
+
+// queue queues the jobs in tx; a no-op without jobs or without a queue.
+func (s *Store) queue(ctx context.Context, tx *sql.Tx, jobs ...[]int64) error {
+	if s.enqueue == nil || len(jobs) == 0 {
 		return nil
 	}
-	if err := s.enqueue(ctx, tx, ids); err != nil {
+	if err := s.enqueue(ctx, tx, jobs...); err != nil {
 		return fmt.Errorf("sqlite: queue notifications: %w", err)
 	}
 	return nil
@@ -411,10 +403,8 @@ func (s *Store) RetryNotification(ctx context.Context, id int64, at time.Time) e
 		}
 		return store.ErrNotRetryable
 	}
-	if s.enqueue != nil {
-		if err := s.enqueue(ctx, tx, []int64{id}); err != nil {
-			return fmt.Errorf("sqlite: queue notification: %w", err)
-		}
+	if err := s.queue(ctx, tx, []int64{id}); err != nil {
+		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlite: commit: %w", err)
@@ -527,7 +517,11 @@ func (s *Store) CreateOTP(ctx context.Context, code store.NewOTP) error {
 		return fmt.Errorf("sqlite: insert code: %w", err)
 	}
 	if code.Notification != nil {
-		if err := s.insertNotifications(ctx, tx, 0, code.CreatedAt, []store.NewNotification{*code.Notification}); err != nil {
+		ids, err := insertNotifications(ctx, tx, 0, code.CreatedAt, []store.NewNotification{*code.Notification})
+		if err != nil {
+			return err
+		}
+		if err := s.queue(ctx, tx, ids); err != nil {
 			return err
 		}
 	}
