@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/doorstep-post/doorstep/internal/intake"
 	"github.com/doorstep-post/doorstep/internal/request"
@@ -55,4 +56,49 @@ func BenchmarkSubmitWithJob(b *testing.B) {
 			})
 		})
 	}
+}
+
+// BenchmarkSendBacklog measures how fast one instance's queue sends messages: b.N submissions
+// are saved with their SMS and e-mail (the queue stopped), then the queue is started and the
+// time until every message is sent is measured. The gateway is an in-process one that accepts
+// at once, so this is the queue's own ceiling, not a gateway's.
+//
+//	go test -run '^$' -bench SendBacklog -benchtime 3000x ./internal/jobs/
+func BenchmarkSendBacklog(b *testing.B) {
+	for _, backend := range backends {
+		b.Run(backend.name, func(b *testing.B) {
+			var sent atomic.Int64
+			st, q := backend.open(b, countingDeliverer{&sent}, Options{})
+			in := intake.New(st, testenv.Directory(b))
+			for i := range b.N {
+				if _, err := in.Submit(context.Background(), request.Submission{
+					Name: "Asha Devi", Address: "12 Gandhi Road, Connaught Place", Pincode: "110001",
+					Email: "asha@example.com", Mobile: fmt.Sprintf("9%09d", i), Service: "emoney_order", Language: "hi"}, ""); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ResetTimer()
+			if err := q.Start(context.Background()); err != nil {
+				b.Fatal(err)
+			}
+			defer func() {
+				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+				defer cancel()
+				_ = q.Stop(ctx)
+			}()
+			for sent.Load() < int64(2*b.N) {
+				time.Sleep(5 * time.Millisecond)
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(2*b.N)/b.Elapsed().Seconds(), "messages/s")
+		})
+	}
+}
+
+// countingDeliverer accepts every message at once.
+type countingDeliverer struct{ sent *atomic.Int64 }
+
+func (d countingDeliverer) Deliver(context.Context, store.Notification) error {
+	d.sent.Add(1)
+	return nil
 }

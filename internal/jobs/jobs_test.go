@@ -93,11 +93,11 @@ var fastRetries = Options{RetryDelay: func(int) time.Duration { return 50 * time
 // backend opens a fresh database of each kind with its queue (not started).
 type backend struct {
 	name string
-	open func(t *testing.T, d Deliverer, opts Options) (store.Store, *Queue)
+	open func(t testing.TB, d Deliverer, opts Options) (store.Store, *Queue)
 }
 
 var backends = []backend{
-	{"sqlite", func(t *testing.T, d Deliverer, opts Options) (store.Store, *Queue) {
+	{"sqlite", func(t testing.TB, d Deliverer, opts Options) (store.Store, *Queue) {
 		st := testenv.SQLite(t)
 		q, err := NewSQLite(context.Background(), st, d, slog.New(slog.DiscardHandler), opts)
 		if err != nil {
@@ -105,7 +105,7 @@ var backends = []backend{
 		}
 		return st, q
 	}},
-	{"postgres", func(t *testing.T, d Deliverer, opts Options) (store.Store, *Queue) {
+	{"postgres", func(t testing.TB, d Deliverer, opts Options) (store.Store, *Queue) {
 		st := testenv.Postgres(t)
 		q, err := NewPostgres(context.Background(), st, d, slog.New(slog.DiscardHandler), opts)
 		if err != nil {
