@@ -48,7 +48,7 @@ type Options struct {
 	// PollInterval is how often a worker looks for jobs when it was not told of new ones
 	// (default 1s; SQLite has no notifications, so it always polls).
 	PollInterval time.Duration
-	// Workers is how many jobs are worked at once per instance (default 64). Sending is
+	// Workers is how many jobs are worked at once per instance (default 32). Sending is
 	// mostly waiting for a gateway, so it takes many: with 8, and River's default 100 ms
 	// between fetches, one instance sent at most 160 messages/s (BenchmarkSendBacklog).
 	Workers int
@@ -68,7 +68,7 @@ func (o Options) withDefaults() Options {
 		o.PollInterval = time.Second
 	}
 	if o.Workers == 0 {
-		o.Workers = 64
+		o.Workers = 32
 	}
 	permanent := o.Permanent
 	o.Permanent = func(err error) bool {
@@ -174,7 +174,7 @@ func config(st store.Store, deliver Deliverer, log *slog.Logger, opts Options) *
 		FetchPollInterval: opts.PollInterval,
 		// While jobs are waiting, fetch again soon: River's default 100 ms capped sending at
 		// a few hundred messages/s however many workers were free.
-		FetchCooldown: min(opts.PollInterval, 10*time.Millisecond),
+		FetchCooldown: min(opts.PollInterval, 20*time.Millisecond),
 		Logger:        log.With("component", "river"),
 	}
 }

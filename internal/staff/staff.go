@@ -5,6 +5,7 @@ package staff
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -163,25 +164,53 @@ func CheckPassword(p, username string) string {
 	return ""
 }
 
-// Argon2id settings: 64 MiB and one pass take about 50 ms on the benchmark machine, which
-// staff notice at login no more than a page load and which makes guessing stolen hashes slow.
-var hashParams = &argon2id.Params{Memory: 64 * 1024, Iterations: 1, Parallelism: 2, SaltLength: 16, KeyLength: 32}
+// Argon2id settings: OWASP's recommended minimum (19 MiB, 2 passes, 1 lane). Each hash
+// holds its memory while it runs; 64 MiB, tried first, made the server's peak memory jump by
+// that much at every login.
+var hashParams = &argon2id.Params{Memory: 19 * 1024, Iterations: 2, Parallelism: 1, SaltLength: 16, KeyLength: 32}
+
+// hashing bounds the password hashes computed at once, and so their memory (4 x 19 MiB): a
+// burst of logins queues for a few tens of milliseconds instead of exhausting the machine.
+var hashing = make(chan struct{}, 4)
+
+func withHashSlot[T any](f func() T) T {
+	hashing <- struct{}{}
+	defer func() { <-hashing }()
+	return f()
+}
 
 // HashPassword returns an argon2id hash of the password.
-func HashPassword(p string) (string, error) { return argon2id.CreateHash(p, hashParams) }
+func HashPassword(p string) (string, error) {
+	type result struct {
+		hash string
+		err  error
+	}
+	r := withHashSlot(func() result {
+		h, err := argon2id.CreateHash(p, hashParams)
+		return result{h, err}
+	})
+	return r.hash, r.err
+}
 
-// PasswordMatches reports whether p is the password of hash.
+// PasswordMatches reports whether p is the password of hash. Hashes made with other
+// settings still match: each carries its own.
 func PasswordMatches(p, hash string) bool {
-	ok, err := argon2id.ComparePasswordAndHash(p, hash)
-	return err == nil && ok
+	return withHashSlot(func() bool {
+		ok, err := argon2id.ComparePasswordAndHash(p, hash)
+		return err == nil && ok
+	})
 }
 
 // dummyHash is compared against when a username does not exist, so that a login takes as
-// long for an unknown user as for a wrong password and does not reveal which usernames exist.
-var dummyHash, _ = HashPassword("not a password of anyone")
+// long for an unknown user as for a wrong password and does not reveal which usernames
+// exist. Made when first needed, not at start.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := HashPassword("not a password of anyone")
+	return h
+})
 
 // SpendPasswordTime does the work of one password check and throws the result away.
-func SpendPasswordTime(p string) { PasswordMatches(p, dummyHash) }
+func SpendPasswordTime(p string) { PasswordMatches(p, dummyHash()) }
 
 // Login errors. ErrBadLogin covers both an unknown user and a wrong password, so that the
 // answer does not tell which usernames exist.

@@ -43,7 +43,7 @@ func TestPasswords(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(hash, "$argon2id$") {
+	if !strings.HasPrefix(hash, "$argon2id$v=19$m=19456,t=2,p=1$") {
 		t.Errorf("hash %q is not argon2id", hash)
 	}
 	if !staff.PasswordMatches("correct horse battery", hash) || staff.PasswordMatches("correct horse batterY", hash) {
