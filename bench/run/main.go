@@ -54,6 +54,9 @@ type result struct {
 	errors                 int
 	lost                   int
 	peakRSSMiB             float64
+	// drain is how long the server stayed busy after the phase (Doorstep sending the
+	// phase's messages).
+	drain time.Duration
 }
 
 func main() {
@@ -204,6 +207,12 @@ func measure(backend, server, dbURL, doorstep, baseline, work string, duration t
 		}
 		out = append(out, result{backend: backend, server: server, phase: phase.name, stats: rep.Operations[phase.op],
 			errors: errors, lost: len(rep.Lost)})
+		// The submissions' messages are still being sent when the phase ends; the next phase
+		// measures tracking, not the queue's draining.
+		if took := settle(cmd.Process.Pid); took >= 2*time.Second {
+			fmt.Fprintf(os.Stderr, "== %s on %s: busy for %s after the %s phase (sending its messages)\n", server, backend, took.Round(time.Second), phase.name)
+			out[len(out)-1].drain = took
+		}
 	}
 	rss := peakRSSMiB(cmd.Process.Pid)
 	for i := range out {
@@ -235,6 +244,38 @@ func waitReady(u string) {
 	log.Fatalf("%s did not answer", u)
 }
 
+// settle waits until the process uses less than 5% of a CPU over a second (at most five
+// minutes) and says how long that took.
+func settle(pid int) time.Duration {
+	start := time.Now()
+	last := cpuTicks(pid)
+	for time.Since(start) < 5*time.Minute {
+		time.Sleep(time.Second)
+		now := cpuTicks(pid)
+		if now-last < 5 { // clock ticks are 1/100 s
+			break
+		}
+		last = now
+	}
+	return time.Since(start)
+}
+
+// cpuTicks reads the process's user and system CPU time, in clock ticks (Linux).
+func cpuTicks(pid int) int64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The fields after the command name, which is in parentheses and may hold spaces.
+	fields := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+1:]))
+	if len(fields) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(fields[11], 10, 64)
+	stime, _ := strconv.ParseInt(fields[12], 10, 64)
+	return utime + stime
+}
+
 // peakRSSMiB reads the process's high-water mark of resident memory (Linux).
 func peakRSSMiB(pid int) float64 {
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
@@ -255,10 +296,10 @@ func peakRSSMiB(pid int) float64 {
 func printResults(w io.Writer, results []result, duration time.Duration, concurrency int) {
 	fmt.Fprintf(w, "\nDoorstep vs baseline, %s per phase, concurrency %d, %d CPUs\n\n", duration, concurrency, runtime.NumCPU())
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "backend\tphase\tserver\treq/s\tp50 ms\tp95 ms\tp99 ms\terrors\tlost\tpeak RSS MiB\t")
+	fmt.Fprintln(tw, "backend\tphase\tserver\treq/s\tp50 ms\tp95 ms\tp99 ms\terrors\tlost\tpeak RSS MiB\tbusy after s\t")
 	for _, r := range results {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%.0f\t%.2f\t%.2f\t%.2f\t%d\t%d\t%.0f\t\n", r.backend, r.phase, r.server,
-			r.stats.RPS, r.stats.P50, r.stats.P95, r.stats.P99, r.errors, r.lost, r.peakRSSMiB)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%.0f\t%.2f\t%.2f\t%.2f\t%d\t%d\t%.0f\t%.0f\t\n", r.backend, r.phase, r.server,
+			r.stats.RPS, r.stats.P50, r.stats.P95, r.stats.P99, r.errors, r.lost, r.peakRSSMiB, r.drain.Seconds())
 	}
 	tw.Flush()
 
