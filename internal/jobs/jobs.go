@@ -167,7 +167,12 @@ func (w *notificationWorker) Timeout(*river.Job[NotificationArgs]) time.Duration
 func config(st store.Store, deliver Deliverer, log *slog.Logger, opts Options) *river.Config {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &notificationWorker{store: st, deliver: deliver, opts: opts, log: log})
+	river.AddWorker(workers, &cleanupWorker{store: st, log: log})
 	return &river.Config{
+		// River runs periodic jobs on one instance at a time (its elected leader).
+		PeriodicJobs: []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(CleanupInterval),
+			func() (river.JobArgs, *river.InsertOpts) { return CleanupArgs{}, nil },
+			&river.PeriodicJobOpts{ID: "cleanup", RunOnStart: true})},
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: opts.Workers}},
 		Workers:           workers,
 		MaxAttempts:       opts.MaxAttempts,

@@ -74,7 +74,29 @@ type Store interface {
 	// transaction; ErrNotFound if a notification does not exist (then none is recorded).
 	RecordAttempts(ctx context.Context, attempts []Attempt) error
 
+	// DeleteExpired removes what is kept only for a while, as of now: expired sessions,
+	// idempotency keys older than IdempotencyKeyRetention, one-time codes expired for more
+	// than OneTimeCodeRetention, and API tokens expired or revoked OldTokenRetention ago.
+	DeleteExpired(ctx context.Context, now time.Time) (Deleted, error)
+
 	BackOffice
+}
+
+// How long what DeleteExpired removes is kept.
+const (
+	// IdempotencyKeyRetention: an app retries a request within minutes; a week covers a
+	// phone that was off for days. (The 24-hour duplicate rule still applies after.)
+	IdempotencyKeyRetention = 7 * 24 * time.Hour
+	// OneTimeCodeRetention: a code counts for its rate limit for an hour; a day after expiry
+	// is kept for looking into abuse.
+	OneTimeCodeRetention = 24 * time.Hour
+	// OldTokenRetention: staff API tokens that stopped working.
+	OldTokenRetention = 30 * 24 * time.Hour
+)
+
+// Deleted counts the rows DeleteExpired removed.
+type Deleted struct {
+	Sessions, IdempotencyKeys, OneTimeCodes, Tokens int
 }
 
 // NewOTP is a one-time code on its way into the store.

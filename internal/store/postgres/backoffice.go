@@ -454,3 +454,29 @@ func (s *Store) AuditLog(ctx context.Context, q store.AuditQuery) ([]store.Audit
 	}
 	return out, nil
 }
+
+// DeleteExpired implements store.Store, in one transaction.
+func (s *Store) DeleteExpired(ctx context.Context, now time.Time) (store.Deleted, error) {
+	var d store.Deleted
+	tokensBefore := now.Add(-store.OldTokenRetention)
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		for _, step := range []struct {
+			query string
+			arg   []any
+			count *int
+		}{
+			{`DELETE FROM sessions WHERE expiry <= $1`, []any{now}, &d.Sessions},
+			{`DELETE FROM idempotency_keys WHERE created_at < $1`, []any{now.Add(-store.IdempotencyKeyRetention)}, &d.IdempotencyKeys},
+			{`DELETE FROM otp_codes WHERE expires_at < $1`, []any{now.Add(-store.OneTimeCodeRetention)}, &d.OneTimeCodes},
+			{`DELETE FROM api_tokens WHERE expires_at < $1 OR revoked_at < $1`, []any{tokensBefore}, &d.Tokens},
+		} {
+			tag, err := tx.Exec(ctx, step.query, step.arg...)
+			if err != nil {
+				return fmt.Errorf("postgres: delete expired: %w", err)
+			}
+			*step.count = int(tag.RowsAffected())
+		}
+		return nil
+	})
+	return d, err
+}

@@ -505,3 +505,32 @@ func (s *Store) AuditLog(ctx context.Context, q store.AuditQuery) ([]store.Audit
 	}
 	return out, rows.Err()
 }
+
+// DeleteExpired implements store.Store, in one transaction.
+func (s *Store) DeleteExpired(ctx context.Context, now time.Time) (store.Deleted, error) {
+	tx, err := s.begin(ctx)
+	if err != nil {
+		return store.Deleted{}, err
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	var d store.Deleted
+	tokensBefore := now.Add(-store.OldTokenRetention).UnixMilli()
+	for _, step := range []struct {
+		query string
+		arg   []any
+		count *int
+	}{
+		{`DELETE FROM sessions WHERE expiry <= ?`, []any{now.UnixMilli()}, &d.Sessions},
+		{`DELETE FROM idempotency_keys WHERE created_at < ?`, []any{now.Add(-store.IdempotencyKeyRetention).UnixMilli()}, &d.IdempotencyKeys},
+		{`DELETE FROM otp_codes WHERE expires_at < ?`, []any{now.Add(-store.OneTimeCodeRetention).UnixMilli()}, &d.OneTimeCodes},
+		{`DELETE FROM api_tokens WHERE expires_at < ? OR (revoked_at <> 0 AND revoked_at < ?)`, []any{tokensBefore, tokensBefore}, &d.Tokens},
+	} {
+		res, err := tx.ExecContext(ctx, step.query, step.arg...)
+		if err != nil {
+			return store.Deleted{}, fmt.Errorf("sqlite: delete expired: %w", err)
+		}
+		n, _ := res.RowsAffected()
+		*step.count = int(n)
+	}
+	return d, commitTx(tx)
+}

@@ -382,3 +382,59 @@ func testAuditLog(t *testing.T, st store.Store) {
 		t.Errorf("user1's entries = %+v", mine)
 	}
 }
+
+func testDeleteExpired(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	now := base.Add(30 * 24 * time.Hour)
+	// An idempotency key from 8 days ago and one from yesterday.
+	for i, at := range []time.Time{now.Add(-8 * 24 * time.Hour), now.Add(-24 * time.Hour)} {
+		sub := submission(NewRequest(fmt.Sprintf("98765000%02d", i), at))
+		sub.IdempotencyKey = fmt.Sprint("key-", i)
+		mustSubmit(t, st, sub)
+	}
+	for i, at := range []time.Time{now.Add(-3 * 24 * time.Hour), now.Add(-time.Hour)} {
+		if err := st.CreateOTP(ctx, store.NewOTP{Mobile: fmt.Sprintf("98765111%02d", i), CreatedAt: at, ExpiresAt: at.Add(10 * time.Minute)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, s := range []struct {
+		token  string
+		expiry time.Time
+	}{{"old", now.Add(-time.Minute)}, {"live", now.Add(time.Hour)}} {
+		if err := st.CommitSession(ctx, s.token, []byte("x"), s.expiry); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := newAccount(t, st, "nd.gpo", staff.RoleDivision, "New Delhi GPO Division")
+	for _, tok := range []store.Token{
+		{Hash: "expired-long-ago", AccountID: a.ID, CreatedAt: now.Add(-60 * 24 * time.Hour), ExpiresAt: now.Add(-40 * 24 * time.Hour)},
+		{Hash: "expired-lately", AccountID: a.ID, CreatedAt: now.Add(-10 * 24 * time.Hour), ExpiresAt: now.Add(-3 * 24 * time.Hour)},
+		{Hash: "valid", AccountID: a.ID, CreatedAt: now, ExpiresAt: now.Add(24 * time.Hour)},
+	} {
+		if err := st.CreateToken(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d, err := st.DeleteExpired(ctx, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d != (store.Deleted{Sessions: 1, IdempotencyKeys: 1, OneTimeCodes: 1, Tokens: 1}) {
+		t.Errorf("DeleteExpired = %+v, want one of each", d)
+	}
+	if _, err := st.Replay(ctx, "key-0", "fp-9876500000emoney_order110001"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the 8-day-old key: %v, want it gone", err)
+	}
+	if _, err := st.Replay(ctx, "key-1", "fp-9876500001emoney_order110001"); err != nil {
+		t.Errorf("yesterday's key: %v", err)
+	}
+	if _, found, _ := st.FindSession(ctx, "live", now); !found {
+		t.Error("the live session was deleted")
+	}
+	if _, _, err := st.AccountByToken(ctx, "valid", now); err != nil {
+		t.Errorf("the valid token: %v", err)
+	}
+	if d, err := st.DeleteExpired(ctx, now); err != nil || d != (store.Deleted{}) {
+		t.Errorf("second DeleteExpired = %+v, %v", d, err)
+	}
+}

@@ -48,6 +48,7 @@ func Run(t *testing.T, open Opener) {
 		{"ChangeStatusConcurrent", testChangeStatusConcurrent},
 		{"DeskQueries", testDeskQueries},
 		{"AuditLog", testAuditLog},
+		{"DeleteExpired", testDeleteExpired},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
