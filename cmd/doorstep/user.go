@@ -297,9 +297,9 @@ func writeAccounts(w io.Writer, accounts []staff.Account, now time.Time) {
 			disabled = "yes"
 		}
 		if a.Locked(now) {
-			locked = a.LockedUntil.In(staff.IST).Format(layout)
+			locked = a.LockedUntil.In(request.IST).Format(layout)
 		}
-		rows = append(rows, []string{a.Username, string(a.Role), unit, disabled, locked, a.CreatedAt.In(staff.IST).Format(layout)})
+		rows = append(rows, []string{a.Username, string(a.Role), unit, disabled, locked, a.CreatedAt.In(request.IST).Format(layout)})
 	}
 	writeTable(w, rows)
 }

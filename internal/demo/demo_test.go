@@ -66,7 +66,7 @@ func TestSeed(t *testing.T) {
 		days := map[string]bool{}
 		for _, r := range reqs {
 			statuses[r.Status]++
-			days[r.CreatedAt.In(staff.IST).Format(time.DateOnly)] = true
+			days[r.CreatedAt.In(request.IST).Format(time.DateOnly)] = true
 			checkRequest(t, r, now)
 			area, err := dir.Lookup(r.Pincode)
 			if err != nil || area.Division != r.Division || !slices.Contains(demo.Divisions, r.Division) ||

@@ -10,7 +10,6 @@ import (
 
 	"github.com/doorstep-post/doorstep/internal/desk"
 	"github.com/doorstep-post/doorstep/internal/request"
-	"github.com/doorstep-post/doorstep/internal/staff"
 )
 
 // planned is one request to submit and the changes staff (or its customer) made to it.
@@ -191,8 +190,8 @@ func (g *generator) service(c *customer) string {
 // createdAt is a moment of the last 30 days, at least minDays before today, when people
 // submit: mostly mornings and evenings, fewer at weekends.
 func (g *generator) createdAt(minDays int) time.Time {
-	l := g.now.In(staff.IST)
-	today := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, staff.IST)
+	l := g.now.In(request.IST)
+	today := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, request.IST)
 	// Relative weights of the hours from 7:00 to 22:00.
 	hours := []int{2, 6, 10, 12, 12, 10, 8, 7, 7, 8, 9, 8, 6, 4, 2}
 	for {
@@ -211,8 +210,8 @@ func (g *generator) createdAt(minDays int) time.Time {
 // officeTime moves t forward into a Division's working hours: 9:30 to 18:00 IST, Monday to
 // Saturday.
 func (g *generator) officeTime(t time.Time) time.Time {
-	l := t.In(staff.IST)
-	open := time.Date(l.Year(), l.Month(), l.Day(), 9, 30, 0, 0, staff.IST)
+	l := t.In(request.IST)
+	open := time.Date(l.Year(), l.Month(), l.Day(), 9, 30, 0, 0, request.IST)
 	switch {
 	case l.Before(open):
 		l = open.Add(g.between(0, 90*time.Minute))

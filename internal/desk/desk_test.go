@@ -393,8 +393,8 @@ func TestListFiltersAndPages(t *testing.T) {
 		t.Errorf("pages 2 and 3: %v, %v", page.Requests, page2)
 	}
 	// Dates are Indian dates, both ends included.
-	from := start.In(staff.IST).AddDate(0, 0, 1).Format(time.DateOnly)
-	to := start.In(staff.IST).AddDate(0, 0, 2).Format(time.DateOnly)
+	from := start.In(request.IST).AddDate(0, 0, 1).Format(time.DateOnly)
+	to := start.In(request.IST).AddDate(0, 0, 2).Format(time.DateOnly)
 	page, _ = w.desk.List(ctx, agra, parse("from="+from+"&to="+to))
 	if len(page.Requests) != 2 || page.Requests[0].ID != reqs[1].ID {
 		t.Errorf("from %s to %s: %d requests", from, to, len(page.Requests))

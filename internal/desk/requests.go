@@ -90,7 +90,7 @@ func ParseFilter(v url.Values) (Filter, request.FieldErrors) {
 		into  *time.Time
 	}{{ParamFrom, &f.From}, {ParamTo, &f.To}} {
 		if s := strings.TrimSpace(v.Get(d.param)); s != "" {
-			t, err := time.ParseInLocation(time.DateOnly, s, staff.IST)
+			t, err := time.ParseInLocation(time.DateOnly, s, request.IST)
 			if err != nil {
 				errs[d.param] = "Give a date as YYYY-MM-DD, for example 2026-11-27."
 				continue

@@ -35,9 +35,6 @@ const SMSRemarksMax = 60
 // the longest data, and remarks are cut further if they would not.
 const SMSMaxSegments = 2
 
-// IST is Indian Standard Time, in which dates are shown.
-var IST = time.FixedZone("IST", 5*3600+30*60)
-
 // emailKinds are the kinds that have an e-mail.
 var emailKinds = []Kind{KindSubmitted, KindCompleted, KindNotServiceable}
 
@@ -110,7 +107,7 @@ func LoadTemplates() (*Templates, error) {
 	sample := Data{
 		Reference: "DS7KQ4M9XP3C", Service: request.Service{Name: "e-Money Order", NameHi: "ई-मनी ऑर्डर"},
 		Division: "New Delhi GPO Division", Status: request.StatusInProgress, Remarks: "Sample remarks",
-		At: time.Date(2026, 11, 27, 10, 0, 0, 0, IST), TrackURL: "https://doorstep.example/track", Code: "123456",
+		At: time.Date(2026, 11, 27, 10, 0, 0, 0, request.IST), TrackURL: "https://doorstep.example/track", Code: "123456",
 	}
 	for k := range t.sms {
 		if _, err := t.SMS(k.kind, k.lang, sample); err != nil {
@@ -240,7 +237,7 @@ func newView(kind Kind, lang request.Language, d Data) (view, error) {
 		v.Status = statusLabel(d.Status, lang)
 	}
 	if !d.At.IsZero() {
-		v.Date = d.At.In(IST).Format("2 Jan 2006")
+		v.Date = d.At.In(request.IST).Format("2 Jan 2006")
 	}
 	var missing []string
 	need := func(ok bool, field string) {

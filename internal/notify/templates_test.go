@@ -149,7 +149,7 @@ func TestSMSWorstCase(t *testing.T) {
 					for name, r := range remarks {
 						m, err := tpl.SMS(kind, lang, Data{
 							Reference: "DS7KQ4M9XP3C", Service: svc, Division: division, Status: status,
-							Remarks: r, At: time.Date(2026, 11, 27, 12, 0, 0, 0, IST),
+							Remarks: r, At: time.Date(2026, 11, 27, 12, 0, 0, 0, request.IST),
 							TrackURL: "https://doorstep.indiapost.gov.in/track", Code: "482913",
 						})
 						if err != nil {

@@ -229,8 +229,5 @@ func (e LoginError) Error() string { return string(e) }
 type LockedError struct{ Until time.Time }
 
 func (e *LockedError) Error() string {
-	return fmt.Sprintf("Too many wrong passwords: this account is locked until %s. Try again then, or ask your administrator.", e.Until.In(IST).Format("15:04"))
+	return fmt.Sprintf("Too many wrong passwords: this account is locked until %s. Try again then, or ask your administrator.", e.Until.In(request.IST).Format("15:04"))
 }
-
-// IST is Indian Standard Time, in which staff read times.
-var IST = time.FixedZone("IST", 5*3600+1800)

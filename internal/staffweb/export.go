@@ -14,7 +14,6 @@ import (
 
 	"github.com/doorstep-post/doorstep/internal/desk"
 	"github.com/doorstep-post/doorstep/internal/request"
-	"github.com/doorstep-post/doorstep/internal/staff"
 )
 
 // exportColumns are the columns of an export, in order; the widths are for the spreadsheet.
@@ -33,7 +32,7 @@ const exportTimeLayout = "2006-01-02 15:04"
 func exportRows(reqs []request.Request, services map[string]string) [][]string {
 	rows := make([][]string, len(reqs))
 	for i, r := range reqs {
-		rows[i] = []string{r.Reference.String(), r.CreatedAt.In(staff.IST).Format(exportTimeLayout), r.Status.Label(),
+		rows[i] = []string{r.Reference.String(), r.CreatedAt.In(request.IST).Format(exportTimeLayout), r.Status.Label(),
 			cmp.Or(services[r.ServiceCode], r.ServiceCode), r.Name, r.Address, r.Pincode, r.Mobile, r.Email,
 			r.AssignedTo, r.Division, lastRemarks(r)}
 	}
@@ -91,7 +90,7 @@ func (s *Staff) export(w http.ResponseWriter, r *http.Request, u *user, format, 
 		s.fail(w, r, u, "write "+format, err)
 		return
 	}
-	name := fmt.Sprintf("doorstep-requests-%s.%s", time.Now().In(staff.IST).Format("20060102-1504"), format)
+	name := fmt.Sprintf("doorstep-requests-%s.%s", time.Now().In(request.IST).Format("20060102-1504"), format)
 	hdr := w.Header()
 	hdr.Set("Content-Type", contentType)
 	hdr.Set("Content-Disposition", `attachment; filename="`+name+`"`)

@@ -14,7 +14,6 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/doorstep-post/doorstep/internal/request"
-	"github.com/doorstep-post/doorstep/internal/staff"
 	"github.com/doorstep-post/doorstep/internal/store"
 	"github.com/doorstep-post/doorstep/internal/testenv"
 )
@@ -49,7 +48,7 @@ func TestExports(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := reqs[1]
-		want := [][]string{exportHeader, {r.Reference.String(), r.CreatedAt.In(staff.IST).Format("2006-01-02 15:04"), "In progress",
+		want := [][]string{exportHeader, {r.Reference.String(), r.CreatedAt.In(request.IST).Format("2006-01-02 15:04"), "In progress",
 			"e-Money Order", "Kamla Devi", "14 Sadar Bazaar, near the clock tower", "282001", "9811111101", "kamla@example.com",
 			"Ravi", "Agra Division", "'=HYPERLINK(\"http://evil.example\")"}}
 		if !slices.EqualFunc(rows, want, slices.Equal) {
@@ -100,7 +99,7 @@ func TestExports(t *testing.T) {
 			t.Errorf("export with a bad filter: %d", p.status)
 		}
 		// The dates of the filter are Indian dates.
-		from, to := reqs[0].CreatedAt.In(staff.IST), reqs[2].CreatedAt.In(staff.IST)
+		from, to := reqs[0].CreatedAt.In(request.IST), reqs[2].CreatedAt.In(request.IST)
 		p := b.get("/desk/export.csv?from=" + from.Format(time.DateOnly) + "&to=" + to.Format(time.DateOnly))
 		if rows, _ := csv.NewReader(strings.NewReader(p.body)).ReadAll(); len(rows) != 4 {
 			t.Errorf("export from %s to %s: %d rows", from, to, len(rows))

@@ -14,6 +14,7 @@ import (
 	"html/template"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"strconv"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 
 	"github.com/doorstep-post/doorstep/internal/desk"
+	"github.com/doorstep-post/doorstep/internal/htmlpage"
 	"github.com/doorstep-post/doorstep/internal/store"
 )
 
@@ -91,24 +93,9 @@ func parsePages() (map[string]*template.Template, error) {
 		"date":     formatDate,
 		"datetime": formatDatetime,
 	}
-	common, err := template.New("layout").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/partials.html")
+	pages, err := htmlpage.Parse(templateFiles, funcs, maps.Keys(pageSamples()))
 	if err != nil {
-		return nil, fmt.Errorf("staffweb: parse layout: %w", err)
-	}
-	pages := make(map[string]*template.Template)
-	for name := range pageSamples() {
-		clone, err := common.Clone()
-		if err != nil {
-			return nil, fmt.Errorf("staffweb: %w", err)
-		}
-		page, err := clone.ParseFS(templateFiles, "templates/"+name+".html")
-		if err != nil {
-			return nil, fmt.Errorf("staffweb: parse %s: %w", name, err)
-		}
-		if page.Lookup("main") == nil {
-			return nil, fmt.Errorf("staffweb: templates/%s.html defines no \"main\"", name)
-		}
-		pages[name] = page
+		return nil, fmt.Errorf("staffweb: %w", err)
 	}
 	return pages, nil
 }

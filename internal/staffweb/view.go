@@ -20,11 +20,11 @@ func formatDate(t time.Time) string {
 	if t.IsZero() {
 		return "–"
 	}
-	return t.In(staff.IST).Format(dateLayout)
+	return t.In(request.IST).Format(dateLayout)
 }
 
 // formatDatetime is the machine-readable form for <time datetime>.
-func formatDatetime(t time.Time) string { return t.In(staff.IST).Format(datetimeAttr) }
+func formatDatetime(t time.Time) string { return t.In(request.IST).Format(datetimeAttr) }
 
 // Navigation: which link of the header is the current page.
 const (

@@ -10,10 +10,6 @@ import (
 	"github.com/doorstep-post/doorstep/internal/request"
 )
 
-// ist is Indian Standard Time. A fixed zone needs no tzdata on the server; India has no
-// daylight saving time.
-var ist = time.FixedZone("IST", 5*3600+1800)
-
 // Date layouts: what a customer reads ("27 Nov 2026, 14:05") and what <time datetime> holds.
 const (
 	dateLayout    = "2 Jan 2006, 15:04"
@@ -318,7 +314,7 @@ func requestURL(ref request.Reference) string {
 func cancelURL(ref request.Reference) string { return requestURL(ref) + "/cancel" }
 
 // formatDate is how a customer reads a time: "27 Nov 2026, 14:05", in IST.
-func formatDate(t time.Time) string { return t.In(ist).Format(dateLayout) }
+func formatDate(t time.Time) string { return t.In(request.IST).Format(dateLayout) }
 
 // formatDatetime is the machine-readable form for <time datetime>.
-func formatDatetime(t time.Time) string { return t.In(ist).Format(datetimeAttr) }
+func formatDatetime(t time.Time) string { return t.In(request.IST).Format(datetimeAttr) }

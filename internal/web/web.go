@@ -14,6 +14,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"mime"
 	"net/http"
 	"path"
@@ -22,6 +23,7 @@ import (
 	"time"
 
 	"github.com/doorstep-post/doorstep/internal/desk"
+	"github.com/doorstep-post/doorstep/internal/htmlpage"
 	"github.com/doorstep-post/doorstep/internal/intake"
 	"github.com/doorstep-post/doorstep/internal/request"
 )
@@ -122,24 +124,9 @@ func parsePages(lang request.Language) (map[string]*template.Template, error) {
 		"date":     formatDate,
 		"datetime": formatDatetime,
 	}
-	common, err := template.New("layout").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/partials.html")
+	pages, err := htmlpage.Parse(templateFiles, funcs, maps.Keys(pageSamples()))
 	if err != nil {
-		return nil, fmt.Errorf("web: parse layout: %w", err)
-	}
-	pages := make(map[string]*template.Template)
-	for name := range pageSamples() {
-		clone, err := common.Clone()
-		if err != nil {
-			return nil, fmt.Errorf("web: %w", err)
-		}
-		page, err := clone.ParseFS(templateFiles, "templates/"+name+".html")
-		if err != nil {
-			return nil, fmt.Errorf("web: parse %s: %w", name, err)
-		}
-		if page.Lookup("main") == nil {
-			return nil, fmt.Errorf("web: templates/%s.html defines no \"main\"", name)
-		}
-		pages[name] = page
+		return nil, fmt.Errorf("web: %w", err)
 	}
 	return pages, nil
 }
