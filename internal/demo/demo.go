@@ -253,7 +253,7 @@ func save(ctx context.Context, st store.Store, p planned) (request.Request, erro
 	}
 	r := res.Request
 	for _, c := range p.changes {
-		ch, err := request.CheckChange(r.Status, c.change)
+		ch, err := r.CheckChange(c.change)
 		if err != nil {
 			return request.Request{}, fmt.Errorf("demo: planned change of %s: %w", r.Reference, err)
 		}

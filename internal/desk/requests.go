@@ -315,18 +315,9 @@ func (d *Desk) Change(ctx context.Context, actor Actor, reference string, ch req
 }
 
 func (d *Desk) change(ctx context.Context, actor Actor, r request.Request, ch request.Change, by string) (request.Request, error) {
-	ch, err := request.CheckChange(r.Status, ch)
+	ch, err := r.CheckChange(ch)
 	if err != nil {
 		return request.Request{}, err
-	}
-	// In progress again is a re-assignment; without a new assignee it would only text the
-	// customer the same news twice (a double-submitted form, a retried API call).
-	if r.Status == request.StatusInProgress && ch.To == request.StatusInProgress && (ch.AssignedTo == "" || ch.AssignedTo == r.AssignedTo) {
-		msg := "This request is already in progress. To re-assign it, give another post office or postman."
-		if r.AssignedTo != "" {
-			msg = fmt.Sprintf("This request is already in progress, assigned to %s. To re-assign it, give another post office or postman.", r.AssignedTo)
-		}
-		return request.Request{}, &request.ValidationError{Fields: request.FieldErrors{request.FieldAssignedTo: msg}}
 	}
 	details := fmt.Sprintf("%s -> %s", r.Status, ch.To)
 	if ch.AssignedTo != "" {

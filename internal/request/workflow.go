@@ -91,6 +91,24 @@ func CheckChange(from Status, ch Change) (Change, error) {
 	return ch, nil
 }
 
+// CheckChange checks a change against the request as it is: the workflow of its status, and
+// that moving it to in progress again re-assigns it. Without a new assignee that would only
+// text the customer the same news twice (a double-submitted form, a retried API call).
+func (r Request) CheckChange(ch Change) (Change, error) {
+	ch, err := CheckChange(r.Status, ch)
+	if err != nil {
+		return ch, err
+	}
+	if r.Status == StatusInProgress && ch.To == StatusInProgress && (ch.AssignedTo == "" || ch.AssignedTo == r.AssignedTo) {
+		msg := "This request is already in progress. To re-assign it, give another post office or postman."
+		if r.AssignedTo != "" {
+			msg = fmt.Sprintf("This request is already in progress, assigned to %s. To re-assign it, give another post office or postman.", r.AssignedTo)
+		}
+		return ch, &ValidationError{Fields: FieldErrors{FieldAssignedTo: msg}}
+	}
+	return ch, nil
+}
+
 func allowed(from, to Status) bool {
 	for _, s := range transitions[from] {
 		if s == to {
