@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/doorstep-post/doorstep/internal/otp"
@@ -219,4 +220,21 @@ func DecodeHistory(data []byte) ([]request.Event, error) {
 		history[i] = request.Event{Status: e.Status, At: e.At.UTC(), Remarks: e.Remarks, Actor: e.Actor, AssignedTo: e.Assigned}
 	}
 	return history, nil
+}
+
+// Helpers for the backends' SQL.
+
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// ContainsPattern is a LIKE pattern (with ESCAPE '\') matching text that contains s, with
+// s's own % and _ taken literally.
+func ContainsPattern(s string) string { return "%" + likeEscaper.Replace(s) + "%" }
+
+// Qualified prefixes each column of a comma-separated list with table, for a join.
+func Qualified(table, columns string) string {
+	parts := strings.Split(columns, ",")
+	for i, p := range parts {
+		parts[i] = table + "." + strings.TrimSpace(p)
+	}
+	return strings.Join(parts, ", ")
 }

@@ -189,7 +189,7 @@ func (s *Store) CreateToken(ctx context.Context, t store.Token) error {
 // AccountByToken implements store.BackOffice.
 func (s *Store) AccountByToken(ctx context.Context, hash string, now time.Time) (staff.Account, store.Token, error) {
 	t := store.Token{Hash: hash}
-	a, err := scanAccount(s.pool.QueryRow(ctx, `SELECT `+prefixed("a.", accountColumns)+`, t.created_at, t.expires_at
+	a, err := scanAccount(s.pool.QueryRow(ctx, `SELECT `+store.Qualified("a", accountColumns)+`, t.created_at, t.expires_at
 		FROM api_tokens t JOIN accounts a ON a.id = t.account_id
 		WHERE t.hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2`, hash, now), &t.CreatedAt, &t.ExpiresAt)
 	if err != nil {
@@ -197,14 +197,6 @@ func (s *Store) AccountByToken(ctx context.Context, hash string, now time.Time) 
 	}
 	t.AccountID, t.CreatedAt, t.ExpiresAt = a.ID, t.CreatedAt.UTC(), t.ExpiresAt.UTC()
 	return a, t, nil
-}
-
-func prefixed(prefix, columns string) string {
-	parts := strings.Split(columns, ",")
-	for i, p := range parts {
-		parts[i] = prefix + strings.TrimSpace(p)
-	}
-	return strings.Join(parts, ", ")
 }
 
 // RevokeToken implements store.BackOffice.
@@ -263,12 +255,10 @@ func deskWhere(q store.DeskQuery, withStatuses bool) (string, []any) {
 		add("mobile = $%d", q.Mobile)
 	}
 	if q.NameContains != "" {
-		add(`name ILIKE $%d ESCAPE '\'`, "%"+likeEscaper.Replace(q.NameContains)+"%")
+		add(`name ILIKE $%d ESCAPE '\'`, store.ContainsPattern(q.NameContains))
 	}
 	return strings.Join(conds, " AND "), args
 }
-
-var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // DeskRequests implements store.BackOffice.
 func (s *Store) DeskRequests(ctx context.Context, q store.DeskQuery) ([]request.Request, error) {
@@ -369,20 +359,8 @@ func (s *Store) ChangeStatus(ctx context.Context, c store.StatusChange) (request
 		if err != nil {
 			return fmt.Errorf("postgres: change status: %w", err)
 		}
-		if len(c.Notifications) > 0 {
-			ids := make([]int64, len(c.Notifications))
-			for i, n := range c.Notifications {
-				if err := tx.QueryRow(ctx, `INSERT INTO notifications (request_id, channel, kind, recipient, language, secret,
-						request_status, status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8, $8) RETURNING id`,
-					r.ID, n.Channel, n.Kind, n.Recipient, n.Language, n.Secret, n.RequestStatus, c.At).Scan(&ids[i]); err != nil {
-					return fmt.Errorf("postgres: insert notification: %w", err)
-				}
-			}
-			if s.enqueue != nil {
-				if err := s.enqueue(ctx, tx, ids); err != nil {
-					return fmt.Errorf("postgres: queue notifications: %w", err)
-				}
-			}
+		if err := s.insertNotifications(ctx, tx, r.ID, c.At, c.Notifications); err != nil {
+			return err
 		}
 		return insertAudit(ctx, tx, c.Audit, c.At, string(r.Reference))
 	})

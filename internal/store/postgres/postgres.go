@@ -524,20 +524,33 @@ func (s *Store) CreateOTP(ctx context.Context, code store.NewOTP) error {
 			return fmt.Errorf("postgres: insert code: %w", err)
 		}
 		if n := code.Notification; n != nil {
-			var id int64
-			if err := tx.QueryRow(ctx, `INSERT INTO notifications (channel, kind, recipient, language, secret, status,
-				created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'queued', $6, $6) RETURNING id`,
-				n.Channel, n.Kind, n.Recipient, n.Language, n.Secret, code.CreatedAt).Scan(&id); err != nil {
-				return fmt.Errorf("postgres: insert notification: %w", err)
-			}
-			if s.enqueue != nil {
-				if err := s.enqueue(ctx, tx, []int64{id}); err != nil {
-					return fmt.Errorf("postgres: queue notification: %w", err)
-				}
-			}
+			return s.insertNotifications(ctx, tx, 0, code.CreatedAt, []store.NewNotification{*n})
 		}
 		return nil
 	})
+}
+
+// insertNotifications saves the notifications of a change (of no request: requestID 0) and
+// queues their job, in tx. A new request's own go in its insert statement instead.
+func (s *Store) insertNotifications(ctx context.Context, tx pgx.Tx, requestID int64, at time.Time, notes []store.NewNotification) error {
+	if len(notes) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(notes))
+	for i, n := range notes {
+		if err := tx.QueryRow(ctx, `INSERT INTO notifications (request_id, channel, kind, recipient, language, secret,
+				request_status, status, created_at, updated_at) VALUES (NULLIF($1, 0), $2, $3, $4, $5, $6, $7, 'queued', $8, $8) RETURNING id`,
+			requestID, n.Channel, n.Kind, n.Recipient, n.Language, n.Secret, n.RequestStatus, at).Scan(&ids[i]); err != nil {
+			return fmt.Errorf("postgres: insert notification: %w", err)
+		}
+	}
+	if s.enqueue == nil {
+		return nil
+	}
+	if err := s.enqueue(ctx, tx, ids); err != nil {
+		return fmt.Errorf("postgres: queue notifications: %w", err)
+	}
+	return nil
 }
 
 // UseOTP implements store.Store.

@@ -39,11 +39,12 @@ func commitTx(tx *sql.Tx) error {
 const accountColumns = `id, username, role, unit, password_hash, disabled, failed_logins, locked_until,
 	password_changed_at, created_at, updated_at`
 
-func scanAccount(row scanner) (staff.Account, error) {
+// scanAccount reads accountColumns, then extra columns into extra.
+func scanAccount(row scanner, extra ...any) (staff.Account, error) {
 	var a staff.Account
 	var locked, changed, created, updated int64
-	err := row.Scan(&a.ID, &a.Username, &a.Role, &a.Unit, &a.PasswordHash, &a.Disabled, &a.FailedLogins, &locked,
-		&changed, &created, &updated)
+	err := row.Scan(append([]any{&a.ID, &a.Username, &a.Role, &a.Unit, &a.PasswordHash, &a.Disabled, &a.FailedLogins, &locked,
+		&changed, &created, &updated}, extra...)...)
 	a.LockedUntil, a.PasswordChangedAt = timeOrZero(locked), timeOrZero(changed)
 	a.CreatedAt, a.UpdatedAt = timeOrZero(created), timeOrZero(updated)
 	return a, err
@@ -219,28 +220,14 @@ func (s *Store) CreateToken(ctx context.Context, t store.Token) error {
 
 // AccountByToken implements store.BackOffice.
 func (s *Store) AccountByToken(ctx context.Context, hash string, now time.Time) (staff.Account, store.Token, error) {
-	row := s.readers.QueryRowContext(ctx, `SELECT t.created_at, t.expires_at, `+prefixed("a.", accountColumns)+`
-		FROM api_tokens t JOIN accounts a ON a.id = t.account_id
-		WHERE t.hash = ? AND t.revoked_at = 0 AND t.expires_at > ?`, hash, now.UnixMilli())
 	var created, expires int64
-	var a staff.Account
-	var locked, changed, acreated, updated int64
-	err := row.Scan(&created, &expires, &a.ID, &a.Username, &a.Role, &a.Unit, &a.PasswordHash, &a.Disabled,
-		&a.FailedLogins, &locked, &changed, &acreated, &updated)
+	a, err := scanAccount(s.readers.QueryRowContext(ctx, `SELECT `+store.Qualified("a", accountColumns)+`, t.created_at, t.expires_at
+		FROM api_tokens t JOIN accounts a ON a.id = t.account_id
+		WHERE t.hash = ? AND t.revoked_at = 0 AND t.expires_at > ?`, hash, now.UnixMilli()), &created, &expires)
 	if err != nil {
 		return staff.Account{}, store.Token{}, notFound(err, "token")
 	}
-	a.LockedUntil, a.PasswordChangedAt = timeOrZero(locked), timeOrZero(changed)
-	a.CreatedAt, a.UpdatedAt = timeOrZero(acreated), timeOrZero(updated)
 	return a, store.Token{Hash: hash, AccountID: a.ID, CreatedAt: timeOrZero(created), ExpiresAt: timeOrZero(expires)}, nil
-}
-
-func prefixed(prefix, columns string) string {
-	parts := strings.Split(columns, ",")
-	for i, p := range parts {
-		parts[i] = prefix + strings.TrimSpace(p)
-	}
-	return strings.Join(parts, ", ")
 }
 
 // RevokeToken implements store.BackOffice.
@@ -305,15 +292,13 @@ func deskWhere(q store.DeskQuery, withStatuses bool) (string, []any) {
 	if q.NameContains != "" {
 		// LIKE folds ASCII case natively, faster than lower() on every row; scripts such as
 		// Devanagari have no case to fold.
-		add(`name LIKE ? ESCAPE '\'`, "%"+likeEscaper.Replace(q.NameContains)+"%")
+		add(`name LIKE ? ESCAPE '\'`, store.ContainsPattern(q.NameContains))
 	}
 	if len(conds) == 0 {
 		return "", nil
 	}
 	return " WHERE " + strings.Join(conds, " AND "), args
 }
-
-var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // DeskRequests implements store.BackOffice.
 func (s *Store) DeskRequests(ctx context.Context, q store.DeskQuery) ([]request.Request, error) {
