@@ -98,7 +98,7 @@ func BenchmarkSendBacklog(b *testing.B) {
 // countingDeliverer accepts every message at once.
 type countingDeliverer struct{ sent *atomic.Int64 }
 
-func (d countingDeliverer) Deliver(context.Context, store.Notification) error {
+func (d countingDeliverer) Deliver(context.Context, store.Notification, *request.Request) error {
 	d.sent.Add(1)
 	return nil
 }

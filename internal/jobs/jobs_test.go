@@ -68,11 +68,16 @@ func (g *gateway) snapshot() (attempts map[string]int, accepted map[string][]str
 	return attempts, accepted
 }
 
-// httpDeliverer posts each notification to the gateway, as the real SMS gateway does.
+// httpDeliverer posts each notification to the gateway, as the real SMS gateway does, with
+// the reference of the request it is about.
 type httpDeliverer struct{ url string }
 
-func (d httpDeliverer) Deliver(ctx context.Context, n store.Notification) error {
-	body := fmt.Sprintf(`{"id":%q,"to":%q,"kind":%q}`, n.MessageID(), n.Recipient, n.Kind)
+func (d httpDeliverer) Deliver(ctx context.Context, n store.Notification, about *request.Request) error {
+	var reference string
+	if about != nil {
+		reference = string(about.Reference)
+	}
+	body := fmt.Sprintf(`{"id":%q,"to":%q,"kind":%q,"reference":%q}`, n.MessageID(), n.Recipient, n.Kind, reference)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.url, strings.NewReader(body))
 	if err != nil {
 		return err

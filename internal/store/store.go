@@ -54,8 +54,13 @@ type Store interface {
 	// RequestByID returns one request with its history, or ErrNotFound.
 	RequestByID(ctx context.Context, id int64) (request.Request, error)
 
+	// RequestsByIDs returns the requests with these ids that exist, by id.
+	RequestsByIDs(ctx context.Context, ids []int64) ([]request.Request, error)
+
 	// Notification returns one notification, or ErrNotFound.
 	Notification(ctx context.Context, id int64) (Notification, error)
+	// Notifications returns the notifications with these ids that exist, by id.
+	Notifications(ctx context.Context, ids []int64) ([]Notification, error)
 	// NotificationsForRequest lists a request's notifications, oldest first.
 	NotificationsForRequest(ctx context.Context, requestID int64) ([]Notification, error)
 	// CreateOTP saves a one-time code for a mobile, unless otp.MaxPerHour codes were made for
@@ -157,6 +162,18 @@ type Attempt struct {
 	At             time.Time
 	Err            string // empty: sent
 	Final          bool   // no further attempt will be made
+}
+
+// Status is the notification's status after the attempt.
+func (a Attempt) Status() string {
+	switch {
+	case a.Err == "":
+		return NotificationSent
+	case a.Final:
+		return NotificationFailed
+	default:
+		return NotificationRetrying
+	}
 }
 
 // Submission is a new request on its way into the store.

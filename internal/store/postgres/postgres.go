@@ -21,6 +21,7 @@ import (
 	"github.com/doorstep-post/doorstep/internal/otp"
 	"github.com/doorstep-post/doorstep/internal/request"
 	"github.com/doorstep-post/doorstep/internal/store"
+	"github.com/doorstep-post/doorstep/internal/store/groupcommit"
 )
 
 //go:embed migrations/*.sql
@@ -32,6 +33,8 @@ type Store struct {
 	// enqueue hands new notifications to the job queue inside the transaction that saves
 	// them; nil until SetEnqueuer (then nothing is queued).
 	enqueue Enqueuer
+	// submissions waiting to be written together (group commit, submit.go).
+	submissions *groupcommit.Queue[store.Submission, store.SubmitResult]
 }
 
 // Enqueuer queues the sending of notifications inside tx, so that the jobs exist if and only
@@ -40,6 +43,9 @@ type Enqueuer func(ctx context.Context, tx pgx.Tx, notificationIDs []int64) erro
 
 // SetEnqueuer sets the job queue's hook. Call it before serving.
 func (s *Store) SetEnqueuer(e Enqueuer) { s.enqueue = e }
+
+// Enqueuer is the job queue's hook, nil if none is set.
+func (s *Store) Enqueuer() Enqueuer { return s.enqueue }
 
 // Pool is the connection pool; the job queue shares it.
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
@@ -63,7 +69,9 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: connect to %s:%d/%s: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.Database, err)
 	}
-	return &Store{pool: pool}, nil
+	s := &Store{pool: pool}
+	s.submissions = s.newSubmissionQueue()
+	return s, nil
 }
 
 // Migrate applies every pending migration. Instances starting together take turns: goose
@@ -137,176 +145,6 @@ func (s *Store) SetServiceActive(ctx context.Context, code string, active bool) 
 	return nil
 }
 
-// Submit implements store.Store. Instances do not share memory, so the duplicate check and
-// the idempotency check are serialised by transaction-scoped advisory locks on the
-// idempotency key and on the mobile number: two instances receiving the same submission at
-// once cannot both insert it.
-//
-// A new request costs three round trips to the database plus the job queue's insert: BEGIN
-// with the locks and checks in one pipelined batch, one statement that writes the request
-// and everything that goes with it, and COMMIT. Round trips, not SQL, were most of a
-// submission's time.
-func (s *Store) Submit(ctx context.Context, sub store.Submission) (store.SubmitResult, error) {
-	for range referenceAttempts {
-		res, referenceTaken, err := s.submitOnce(ctx, sub)
-		if err != nil || !referenceTaken {
-			return res, err
-		}
-	}
-	return store.SubmitResult{}, fmt.Errorf("postgres: no free reference after %d attempts", referenceAttempts)
-}
-
-// referenceAttempts bounds retries on a reference collision, which at 31^9 references is
-// vanishingly rare; several in a row would mean a broken random source.
-const referenceAttempts = 5
-
-// submitOnce runs one transaction on a connection of its own. On any failure the connection
-// is released mid-transaction, which makes the pool close it, and the server rolls back.
-func (s *Store) submitOnce(ctx context.Context, sub store.Submission) (res store.SubmitResult, referenceTaken bool, err error) {
-	pooled, err := s.pool.Acquire(ctx)
-	if err != nil {
-		return store.SubmitResult{}, false, fmt.Errorf("postgres: %w", err)
-	}
-	defer pooled.Release()
-	conn := pooled.Conn()
-
-	r := sub.Request
-	// The statements of a batch run in order: the key's lock, then the mobile's (one order,
-	// so no deadlock), each before the rows it guards are read.
-	checks := &pgx.Batch{}
-	checks.BeginTx(pgx.TxOptions{})
-	if sub.IdempotencyKey != "" {
-		checks.Queue(`SELECT pg_advisory_xact_lock(hashtextextended('idempotency:' || $1, 0))`, sub.IdempotencyKey)
-		checks.Queue(`SELECT fingerprint, request_id, duplicate FROM idempotency_keys WHERE key = $1`, sub.IdempotencyKey)
-	}
-	checks.Queue(`SELECT pg_advisory_xact_lock(hashtextextended('mobile:' || $1, 0))`, r.Mobile)
-	checks.Queue(`
-		SELECT id FROM requests
-		WHERE mobile = $1 AND service_code = $2 AND pincode = $3 AND status = ANY($4) AND created_at >= $5
-		ORDER BY created_at DESC LIMIT 1`,
-		r.Mobile, r.ServiceCode, r.Pincode, openStatuses(), sub.DuplicateSince)
-	var (
-		keySeen, duplicate, wasDuplicate bool
-		fingerprint                      string
-		keyRequestID, existingID         int64
-	)
-	results := conn.SendBatch(ctx, checks)
-	tx := results.Tx()
-	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // a no-op after Commit
-	err = func() error {
-		defer results.Close()
-		if _, err := results.Exec(); err != nil {
-			return fmt.Errorf("begin: %w", err)
-		}
-		if sub.IdempotencyKey != "" {
-			if _, err := results.Exec(); err != nil {
-				return fmt.Errorf("lock idempotency key: %w", err)
-			}
-			err := results.QueryRow().Scan(&fingerprint, &keyRequestID, &wasDuplicate)
-			switch {
-			case err == nil:
-				keySeen = true
-			case !errors.Is(err, pgx.ErrNoRows):
-				return fmt.Errorf("idempotency key: %w", err)
-			}
-		}
-		if _, err := results.Exec(); err != nil {
-			return fmt.Errorf("lock mobile: %w", err)
-		}
-		err := results.QueryRow().Scan(&existingID)
-		switch {
-		case err == nil:
-			duplicate = true
-		case !errors.Is(err, pgx.ErrNoRows):
-			return fmt.Errorf("duplicate check: %w", err)
-		}
-		return results.Close()
-	}()
-	if err != nil {
-		return store.SubmitResult{}, false, fmt.Errorf("postgres: %w", err)
-	}
-
-	switch {
-	case keySeen:
-		if fingerprint != sub.Fingerprint {
-			return store.SubmitResult{}, false, store.ErrIdempotencyKeyReused
-		}
-		req, err := requestByID(ctx, tx, keyRequestID)
-		if err != nil {
-			return store.SubmitResult{}, false, err
-		}
-		return store.SubmitResult{Request: req, Duplicate: wasDuplicate, Replayed: true}, false, commit(ctx, tx)
-	case duplicate:
-		req, err := requestByID(ctx, tx, existingID)
-		if err != nil {
-			return store.SubmitResult{}, false, err
-		}
-		if sub.IdempotencyKey != "" {
-			if _, err := tx.Exec(ctx, `
-				INSERT INTO idempotency_keys (key, fingerprint, request_id, duplicate, created_at) VALUES ($1, $2, $3, TRUE, $4)`,
-				sub.IdempotencyKey, sub.Fingerprint, req.ID, r.CreatedAt); err != nil {
-				return store.SubmitResult{}, false, fmt.Errorf("postgres: save idempotency key: %w", err)
-			}
-		}
-		return store.SubmitResult{Request: req, Duplicate: true}, false, commit(ctx, tx)
-	}
-
-	// The request (with its history), its idempotency key and its notifications in one
-	// statement; then the notifications' jobs; then COMMIT.
-	r.Status = request.StatusSubmitted
-	r.UpdatedAt = r.CreatedAt
-	r.History = []request.Event{{Status: request.StatusSubmitted, At: r.CreatedAt}}
-	history, err := store.EncodeHistory(r.History)
-	if err != nil {
-		return store.SubmitResult{}, false, err
-	}
-	var channels, kinds, recipients, languages, secrets []string
-	for _, n := range sub.Notifications {
-		channels, kinds = append(channels, n.Channel), append(kinds, n.Kind)
-		recipients, languages = append(recipients, n.Recipient), append(languages, string(n.Language))
-		secrets = append(secrets, n.Secret)
-	}
-	r.Reference = sub.NewReference()
-	var requestID *int64
-	var notificationIDs []int64
-	err = tx.QueryRow(ctx, `
-		WITH inserted AS (
-			INSERT INTO requests (reference, service_code, name, address, pincode, email, mobile, details, language,
-				division, region, circle, district, state, status, history, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
-			ON CONFLICT (reference) DO NOTHING
-			RETURNING id, created_at
-		), idempotency AS (
-			INSERT INTO idempotency_keys (key, fingerprint, request_id, duplicate, created_at)
-			SELECT $19, $20, id, FALSE, created_at FROM inserted WHERE $19 <> ''
-		), notes AS (
-			INSERT INTO notifications (request_id, channel, kind, recipient, language, secret, status, created_at, updated_at)
-			SELECT inserted.id, n.channel, n.kind, n.recipient, n.language, n.secret, 'queued', inserted.created_at, inserted.created_at
-			FROM inserted, unnest($21::text[], $22::text[], $23::text[], $24::text[], $25::text[])
-				WITH ORDINALITY AS n(channel, kind, recipient, language, secret, position)
-			ORDER BY n.position
-			RETURNING id
-		)
-		SELECT (SELECT id FROM inserted), COALESCE((SELECT array_agg(id ORDER BY id) FROM notes), '{}')`,
-		r.Reference, r.ServiceCode, r.Name, r.Address, r.Pincode, r.Email, r.Mobile, r.Details, r.Language,
-		r.Division, r.Region, r.Circle, r.District, r.State, r.Status, history, r.CreatedAt, r.UpdatedAt,
-		sub.IdempotencyKey, sub.Fingerprint, channels, kinds, recipients, languages, secrets,
-	).Scan(&requestID, &notificationIDs)
-	switch {
-	case err != nil:
-		return store.SubmitResult{}, false, fmt.Errorf("postgres: insert request: %w", err)
-	case requestID == nil:
-		return store.SubmitResult{}, true, nil // reference taken: nothing was written; try another
-	}
-	r.ID = *requestID
-	if s.enqueue != nil && len(notificationIDs) > 0 {
-		if err := s.enqueue(ctx, tx, notificationIDs); err != nil {
-			return store.SubmitResult{}, false, fmt.Errorf("postgres: queue notifications: %w", err)
-		}
-	}
-	return store.SubmitResult{Request: r}, false, commit(ctx, tx)
-}
-
 func commit(ctx context.Context, tx pgx.Tx) error {
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("postgres: commit: %w", err)
@@ -363,14 +201,23 @@ func (s *Store) RequestByReference(ctx context.Context, ref request.Reference) (
 
 // RequestsByMobile implements store.Store.
 func (s *Store) RequestsByMobile(ctx context.Context, mobile string, limit int) ([]request.Request, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+requestColumns+` FROM requests
+	return s.requests(ctx, "requests by mobile", `SELECT `+requestColumns+` FROM requests
 		WHERE mobile = $1 ORDER BY created_at DESC, id DESC LIMIT $2`, mobile, limit)
+}
+
+// RequestsByIDs implements store.Store.
+func (s *Store) RequestsByIDs(ctx context.Context, ids []int64) ([]request.Request, error) {
+	return s.requests(ctx, "requests by id", `SELECT `+requestColumns+` FROM requests WHERE id = ANY($1) ORDER BY id`, byValue, ids)
+}
+
+func (s *Store) requests(ctx context.Context, what, query string, args ...any) ([]request.Request, error) {
+	rows, err := s.pool.Query(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: requests by mobile: %w", err)
+		return nil, fmt.Errorf("postgres: %s: %w", what, err)
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (request.Request, error) { return scanRequest(row) })
 	if err != nil {
-		return nil, fmt.Errorf("postgres: requests by mobile: %w", err)
+		return nil, fmt.Errorf("postgres: %s: %w", what, err)
 	}
 	return out, nil
 }
@@ -410,7 +257,22 @@ func (s *Store) Notification(ctx context.Context, id int64) (store.Notification,
 
 // NotificationsForRequest implements store.Store.
 func (s *Store) NotificationsForRequest(ctx context.Context, requestID int64) ([]store.Notification, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+notificationColumns+` FROM notifications WHERE request_id = $1 ORDER BY id`, requestID)
+	return s.notifications(ctx, `SELECT `+notificationColumns+` FROM notifications WHERE request_id = $1 ORDER BY id`, requestID)
+}
+
+// Notifications implements store.Store. Planned for the ids given (byValue).
+func (s *Store) Notifications(ctx context.Context, ids []int64) ([]store.Notification, error) {
+	return s.notifications(ctx, `SELECT `+notificationColumns+` FROM notifications WHERE id = ANY($1) ORDER BY id`, byValue, ids)
+}
+
+// byValue, as a query's first argument, makes PostgreSQL plan it for the arguments given,
+// every time, instead of preparing it once. A prepared "id = ANY($1)" can be given a plan
+// made while its table was small, and keep it: a sequential scan that, with statistics not
+// yet gathered (autovacuum late or off), read every row of the table for every job.
+const byValue = pgx.QueryExecModeExec
+
+func (s *Store) notifications(ctx context.Context, query string, args ...any) ([]store.Notification, error) {
+	rows, err := s.pool.Query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: notifications: %w", err)
 	}
@@ -421,37 +283,29 @@ func (s *Store) NotificationsForRequest(ctx context.Context, requestID int64) ([
 	return out, nil
 }
 
-// RecordAttempts implements store.Store: one pipelined transaction.
+// RecordAttempts implements store.Store: one statement for all of them (a job sends the
+// messages of a group of submissions), in a transaction that is rolled back if any is unknown.
+// A message that is sent forgets its secret (a one-time code), and so does one given up.
 func (s *Store) RecordAttempts(ctx context.Context, attempts []store.Attempt) error {
+	ids, statuses, numbers := make([]int64, len(attempts)), make([]string, len(attempts)), make([]int32, len(attempts))
+	errs, ats := make([]string, len(attempts)), make([]time.Time, len(attempts))
+	for i, a := range attempts {
+		ids[i], statuses[i], numbers[i], errs[i], ats[i] = a.NotificationID, a.Status(), int32(a.Number), a.Err, a.At
+	}
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		batch := &pgx.Batch{}
-		for _, a := range attempts {
-			status := store.NotificationSent
-			var sentAt *time.Time
-			switch {
-			case a.Err != "" && a.Final:
-				status = store.NotificationFailed
-			case a.Err != "":
-				status = store.NotificationRetrying
-			default:
-				sentAt = &a.At
-			}
-			batch.Queue(`UPDATE notifications SET status = $1, attempts = $2, last_error = $3,
-				updated_at = $4, sent_at = COALESCE($5, sent_at), secret = CASE WHEN $7 THEN secret ELSE '' END WHERE id = $6`,
-				status, a.Number, a.Err, a.At, sentAt, a.NotificationID, status == store.NotificationRetrying)
+		tag, err := tx.Exec(ctx, `
+			UPDATE notifications AS n SET status = a.status, attempts = a.number, last_error = a.err, updated_at = a.at,
+				sent_at = CASE WHEN a.status = 'sent' THEN a.at ELSE n.sent_at END,
+				secret = CASE WHEN a.status = 'retrying' THEN n.secret ELSE '' END
+			FROM unnest($1::bigint[], $2::text[], $3::int[], $4::text[], $5::timestamptz[]) AS a(id, status, number, err, at)
+			WHERE n.id = a.id`, byValue, ids, statuses, numbers, errs, ats)
+		if err != nil {
+			return fmt.Errorf("postgres: record attempts: %w", err)
 		}
-		results := tx.SendBatch(ctx, batch)
-		defer results.Close()
-		for range attempts {
-			tag, err := results.Exec()
-			if err != nil {
-				return fmt.Errorf("postgres: record attempt: %w", err)
-			}
-			if tag.RowsAffected() == 0 {
-				return store.ErrNotFound
-			}
+		if tag.RowsAffected() != int64(len(attempts)) {
+			return store.ErrNotFound
 		}
-		return results.Close()
+		return nil
 	})
 }
 

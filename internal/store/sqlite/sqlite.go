@@ -8,6 +8,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -24,6 +25,7 @@ import (
 	"github.com/doorstep-post/doorstep/internal/otp"
 	"github.com/doorstep-post/doorstep/internal/request"
 	"github.com/doorstep-post/doorstep/internal/store"
+	"github.com/doorstep-post/doorstep/internal/store/groupcommit"
 )
 
 //go:embed migrations/*.sql
@@ -37,15 +39,18 @@ type Store struct {
 	// them; nil until SetEnqueuer (then nothing is queued).
 	enqueue Enqueuer
 	// submissions waiting to be written together (group commit, submit.go).
-	submissions submissionQueue
+	submissions *groupcommit.Queue[store.Submission, store.SubmitResult]
 }
 
-// Enqueuer queues jobs inside tx, so that they exist if and only if tx commits. Each job
-// sends the notifications whose ids it is given.
-type Enqueuer func(ctx context.Context, tx *sql.Tx, jobs ...[]int64) error
+// Enqueuer queues one job inside tx that sends the notifications whose ids it is given, so
+// that the job exists if and only if tx commits.
+type Enqueuer func(ctx context.Context, tx *sql.Tx, notificationIDs []int64) error
 
 // SetEnqueuer sets the job queue's hook. Call it before serving.
 func (s *Store) SetEnqueuer(e Enqueuer) { s.enqueue = e }
+
+// Enqueuer is the job queue's hook, nil if none is set.
+func (s *Store) Enqueuer() Enqueuer { return s.enqueue }
 
 // Writer is the single-connection pool that writes; the job queue shares it, because SQLite
 // allows one writer at a time.
@@ -96,7 +101,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	n := max(4, 2*runtime.GOMAXPROCS(0))
 	readers.SetMaxOpenConns(n)
 	readers.SetMaxIdleConns(n)
-	return &Store{writer: writer, readers: readers}, nil
+	s := &Store{writer: writer, readers: readers}
+	s.submissions = s.newSubmissionQueue()
+	return s, nil
 }
 
 // Migrate applies every pending migration.
@@ -295,12 +302,12 @@ func insertNotifications(ctx context.Context, tx *sql.Tx, requestID int64, at ti
 	return ids, nil
 }
 
-// queue queues the jobs in tx; a no-op without jobs or without a queue.
-func (s *Store) queue(ctx context.Context, tx *sql.Tx, jobs ...[]int64) error {
-	if s.enqueue == nil || len(jobs) == 0 {
+// queue queues a job for the notifications in tx; a no-op without any or without a queue.
+func (s *Store) queue(ctx context.Context, tx *sql.Tx, notificationIDs []int64) error {
+	if s.enqueue == nil || len(notificationIDs) == 0 {
 		return nil
 	}
-	if err := s.enqueue(ctx, tx, jobs...); err != nil {
+	if err := s.enqueue(ctx, tx, notificationIDs); err != nil {
 		return fmt.Errorf("sqlite: queue notifications: %w", err)
 	}
 	return nil
@@ -334,7 +341,18 @@ func (s *Store) Notification(ctx context.Context, id int64) (store.Notification,
 
 // NotificationsForRequest implements store.Store.
 func (s *Store) NotificationsForRequest(ctx context.Context, requestID int64) ([]store.Notification, error) {
-	rows, err := s.readers.QueryContext(ctx, `SELECT `+notificationColumns+` FROM notifications WHERE request_id = ? ORDER BY id`, requestID)
+	return s.notifications(ctx, `SELECT `+notificationColumns+` FROM notifications WHERE request_id = ? ORDER BY id`, requestID)
+}
+
+// Notifications implements store.Store. The ids are one JSON parameter, so that the
+// statement is the same (and cached) for any number of them.
+func (s *Store) Notifications(ctx context.Context, ids []int64) ([]store.Notification, error) {
+	return s.notifications(ctx, `SELECT `+notificationColumns+` FROM notifications
+		WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`, jsonIDs(ids))
+}
+
+func (s *Store) notifications(ctx context.Context, query string, args ...any) ([]store.Notification, error) {
+	rows, err := s.readers.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: notifications: %w", err)
 	}
@@ -350,6 +368,34 @@ func (s *Store) NotificationsForRequest(ctx context.Context, requestID int64) ([
 	return out, rows.Err()
 }
 
+// RequestsByIDs implements store.Store.
+func (s *Store) RequestsByIDs(ctx context.Context, ids []int64) ([]request.Request, error) {
+	rows, err := s.readers.QueryContext(ctx, `SELECT `+requestColumns+` FROM requests
+		WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`, jsonIDs(ids))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: requests by id: %w", err)
+	}
+	defer rows.Close()
+	var out []request.Request
+	for rows.Next() {
+		r, err := scanRequest(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: requests by id: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// jsonIDs is ids as a JSON array, for json_each.
+func jsonIDs(ids []int64) string {
+	b, _ := json.Marshal(ids) // cannot fail for integers
+	if ids == nil {
+		return "[]"
+	}
+	return string(b)
+}
+
 // RecordAttempts implements store.Store: one transaction, so one fsync for all of them.
 func (s *Store) RecordAttempts(ctx context.Context, attempts []store.Attempt) error {
 	tx, err := s.writer.BeginTx(ctx, nil)
@@ -358,12 +404,9 @@ func (s *Store) RecordAttempts(ctx context.Context, attempts []store.Attempt) er
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
 	for _, a := range attempts {
-		status, sentAt := store.NotificationSent, any(a.At.UnixMilli())
-		switch {
-		case a.Err != "" && a.Final:
-			status, sentAt = store.NotificationFailed, nil
-		case a.Err != "":
-			status, sentAt = store.NotificationRetrying, nil
+		status, sentAt := a.Status(), any(nil)
+		if status == store.NotificationSent {
+			sentAt = a.At.UnixMilli()
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE notifications SET status = ?, attempts = ?, last_error = ?,
 			updated_at = ?, sent_at = COALESCE(?, sent_at), secret = CASE WHEN ? THEN secret ELSE '' END WHERE id = ?`,

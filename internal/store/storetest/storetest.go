@@ -319,6 +319,28 @@ func testNotificationsSavedWithNewRequestsOnly(t *testing.T, st store.Store) {
 	if _, err := st.Notification(ctx, 999999); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("unknown notification: %v", err)
 	}
+
+	// Read in batches (the job queue's sending): those that exist, by id, unknown ids left out.
+	second := mustSubmit(t, st, withNotifications(submission(NewRequest("9555555556", base)))).Request
+	secondNotes, _ := st.NotificationsForRequest(ctx, second.ID)
+	batch, err := st.Notifications(ctx, []int64{secondNotes[1].ID, 999999, notes[0].ID, secondNotes[0].ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(batch) != 3 || batch[0] != notes[0] || batch[1] != secondNotes[0] || batch[2] != secondNotes[1] {
+		t.Errorf("Notifications = %+v", batch)
+	}
+	if none, err := st.Notifications(ctx, nil); err != nil || len(none) != 0 {
+		t.Errorf("Notifications(none) = %+v, %v", none, err)
+	}
+	requests, err := st.RequestsByIDs(ctx, []int64{second.ID, 999999, first.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(requests) != 2 || requests[0].Reference != first.Reference || requests[1].Reference != second.Reference ||
+		requests[1].Mobile != "9555555556" || len(requests[1].History) != 1 {
+		t.Errorf("RequestsByIDs = %+v", requests)
+	}
 }
 
 func testRecordAttempt(t *testing.T, st store.Store) {
