@@ -47,8 +47,8 @@ func (s *Sender) services(ctx context.Context) ([]request.Service, error) {
 }
 
 // Deliver implements the job queue's Deliverer.
-func (s *Sender) Deliver(ctx context.Context, n store.Notification) error {
-	data, err := s.data(ctx, n)
+func (s *Sender) Deliver(ctx context.Context, n store.Notification, about *request.Request) error {
+	data, err := s.data(ctx, n, about)
 	if err != nil {
 		return err
 	}
@@ -72,19 +72,15 @@ func (s *Sender) Deliver(ctx context.Context, n store.Notification) error {
 }
 
 // data gathers what the message says from the request as it is now.
-func (s *Sender) data(ctx context.Context, n store.Notification) (Data, error) {
+func (s *Sender) data(ctx context.Context, n store.Notification, req *request.Request) (Data, error) {
 	if Kind(n.Kind) == KindOTP {
 		if n.Secret == "" {
 			return Data{}, fmt.Errorf("%w: notification %d has no code", ErrPermanent, n.ID)
 		}
 		return Data{Code: n.Secret, At: n.CreatedAt}, nil
 	}
-	if n.RequestID == 0 {
+	if req == nil {
 		return Data{}, fmt.Errorf("%w: notification %d has no request", ErrPermanent, n.ID)
-	}
-	req, err := s.Store.RequestByID(ctx, n.RequestID)
-	if err != nil {
-		return Data{}, err
 	}
 	services, err := s.services(ctx)
 	if err != nil {

@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -21,7 +22,12 @@ import (
 type Outbox struct {
 	path string
 	log  *slog.Logger
-	mu   sync.Mutex // one line at a time
+	// recheck is how often the path is checked to still name the open file.
+	recheck time.Duration
+
+	mu      sync.Mutex // one line at a time
+	file    *os.File   // open for appending; nil until the first message
+	checked time.Time  // when path was last seen to name file
 }
 
 // OutboxEntry is one line of the outbox file.
@@ -46,7 +52,7 @@ func NewOutbox(path string, log *slog.Logger) *Outbox {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Outbox{path: path, log: log}
+	return &Outbox{path: path, log: log, recheck: time.Second}
 }
 
 // SendSMS appends the SMS to the outbox.
@@ -85,23 +91,59 @@ func (o *Outbox) append(e OutboxEntry) error {
 		return fmt.Errorf("notify: %w: a message without an ID", ErrPermanent)
 	}
 	e.Time = time.Now().UTC()
-	line, err := json.Marshal(e)
-	if err != nil {
+	// Not escaping <, > and & keeps an e-mail's HTML readable in the file, and is faster.
+	var line bytes.Buffer
+	enc := json.NewEncoder(&line)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(e); err != nil { // one line, with its newline
 		return fmt.Errorf("notify: outbox: %w", err)
 	}
-	line = append(line, '\n')
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	f, err := os.OpenFile(o.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
-	if err != nil {
+	if err := o.open(e.Time); err != nil {
 		return fmt.Errorf("notify: outbox: %w", err)
 	}
-	if _, err := f.Write(line); err != nil {
-		f.Close()
-		return fmt.Errorf("notify: outbox %s: %w", o.path, err)
-	}
-	if err := f.Close(); err != nil {
+	if _, err := o.file.Write(line.Bytes()); err != nil {
+		o.file.Close()
+		o.file = nil
 		return fmt.Errorf("notify: outbox %s: %w", o.path, err)
 	}
 	return nil
+}
+
+// open keeps the file open between messages (opening and closing it for each was a third
+// of the outbox's time), and opens the path again once it no longer names the open file: a
+// developer removed or moved it. That is checked at most every o.recheck; o.mu is held.
+func (o *Outbox) open(now time.Time) error {
+	if o.file != nil {
+		if now.Sub(o.checked) < o.recheck {
+			return nil
+		}
+		if onDisk, err := os.Stat(o.path); err == nil {
+			if open, err := o.file.Stat(); err == nil && os.SameFile(onDisk, open) {
+				o.checked = now
+				return nil
+			}
+		}
+		o.file.Close()
+		o.file = nil
+	}
+	f, err := os.OpenFile(o.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	o.file, o.checked = f, now
+	return nil
+}
+
+// Close closes the file; a later message opens it again.
+func (o *Outbox) Close() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.file == nil {
+		return nil
+	}
+	err := o.file.Close()
+	o.file = nil
+	return err
 }

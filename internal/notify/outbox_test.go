@@ -185,3 +185,41 @@ func TestNewGateways(t *testing.T) {
 		t.Errorf("log:\n%s", logs.String())
 	}
 }
+
+// The file stays open between messages; a developer who removes or moves it finds the next
+// messages in a new file at the path, once the outbox has looked again.
+func TestOutboxFileRemovedOrMoved(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "outbox.jsonl")
+	o := NewOutbox(path, nil)
+	defer o.Close()
+	o.recheck = 0 // look every time
+	send := func(id string) {
+		t.Helper()
+		if err := o.SendSMS(context.Background(), SMS{ID: id, To: "9876543210", Text: "hi"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send("first")
+	if err := os.Rename(path, filepath.Join(dir, "read.jsonl")); err != nil {
+		t.Fatal(err)
+	}
+	send("second")
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	send("third")
+	send("fourth")
+	ids := func(file string) (out []string) {
+		for _, e := range readOutbox(t, filepath.Join(dir, file)) {
+			out = append(out, e.ID)
+		}
+		return out
+	}
+	if got := ids("read.jsonl"); len(got) != 1 || got[0] != "first" {
+		t.Errorf("moved file holds %v, want [first]", got)
+	}
+	if got := ids("outbox.jsonl"); len(got) != 2 || got[0] != "third" || got[1] != "fourth" {
+		t.Errorf("new file holds %v, want [third fourth]", got)
+	}
+}

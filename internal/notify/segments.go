@@ -21,14 +21,28 @@ const (
 
 // gsmSeptets is the number of septets a rune takes in GSM-7: 1, 2 or 0 when it has none.
 func gsmSeptets(r rune) int {
-	switch {
-	case strings.ContainsRune(gsmBasic, r):
-		return 1
-	case strings.ContainsRune(gsmExtension, r):
+	if r < rune(len(gsmSizes)) {
+		return int(gsmSizes[r])
+	}
+	if r == '€' { // the only one beyond the table
 		return 2
 	}
 	return 0
 }
+
+// gsmSizes is gsmSeptets for the runes below U+0400 (Latin and Greek), looked up rather than
+// searched for: counting was a tenth of a message's rendering time.
+var gsmSizes = func() (sizes [0x400]uint8) {
+	for _, r := range gsmBasic {
+		sizes[r] = 1
+	}
+	for _, r := range gsmExtension {
+		if r < rune(len(sizes)) {
+			sizes[r] = 2
+		}
+	}
+	return sizes
+}()
 
 // ucs2Units is the number of UTF-16 code units a rune takes: 2 for a surrogate pair.
 func ucs2Units(r rune) int {

@@ -58,6 +58,7 @@ type Templates struct {
 // view is what a template sees.
 type view struct {
 	Lang      string // "en" or "hi"
+	Hindi     bool   // Lang is "hi" (a field is read faster than eq is called)
 	Subject   string // the rendered subject, for the HTML title
 	Reference string // DS-XXXXX-XXXXX
 	Service   string // the service's name in the language
@@ -223,6 +224,7 @@ func (t *Templates) Email(kind Kind, lang request.Language, d Data) (Email, erro
 func newView(kind Kind, lang request.Language, d Data) (view, error) {
 	v := view{
 		Lang:      string(lang),
+		Hindi:     lang == request.Hindi,
 		Reference: d.Reference.String(),
 		Service:   d.Service.Name,
 		Division:  strings.TrimSpace(d.Division),
