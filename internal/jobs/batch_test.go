@@ -19,11 +19,12 @@ import (
 )
 
 // One job holding the messages of a group of submissions, as group commit queues them:
-// every message reaches the gateway with its own request's reference, a few at a time; a
-// message the gateway refuses once is sent again on the retry, and only it.
+// every message reaches the gateway with its own request's reference, a few at a time (no
+// more than Options.Sends); a message the gateway refuses once is sent again on the retry,
+// and only it.
 func TestOneJobSendsAGroupOfSubmissions(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
-		const sendsPerJob = 3
+		const sends = 3
 		var inFlight, mostInFlight atomic.Int64
 		var mu sync.Mutex
 		accepted := map[string][]string{} // message id -> references of the messages accepted
@@ -51,7 +52,7 @@ func TestOneJobSendsAGroupOfSubmissions(t *testing.T) {
 		}))
 		defer gw.Close()
 
-		st, q := b.open(t, httpDeliverer{gw.URL}, Options{SendsPerJob: sendsPerJob,
+		st, q := b.open(t, httpDeliverer{gw.URL}, Options{Sends: sends,
 			RetryDelay: func(int) time.Duration { return 50 * time.Millisecond }, PollInterval: 20 * time.Millisecond})
 		// The submissions are saved without jobs; then one job is queued for all of them.
 		ctx := context.Background()
@@ -89,8 +90,8 @@ func TestOneJobSendsAGroupOfSubmissions(t *testing.T) {
 				}
 			}
 		}
-		if m := mostInFlight.Load(); m < 2 || m > sendsPerJob {
-			t.Errorf("at most %d messages were sent at once, want 2 to %d", m, sendsPerJob)
+		if m := mostInFlight.Load(); m < 2 || m > sends {
+			t.Errorf("at most %d messages were sent at once, want 2 to %d", m, sends)
 		}
 	})
 }

@@ -57,9 +57,10 @@ type Options struct {
 	// mostly waiting for a gateway, so it takes many: with 8, and River's default 100 ms
 	// between fetches, one instance sent at most 160 messages/s (BenchmarkSendBacklog).
 	Workers int
-	// SendsPerJob is how many messages of one job are sent at once (default 16): a job holds
-	// the messages of a group of submissions, up to a hundred or so.
-	SendsPerJob int
+	// Sends is how many messages one instance sends at once, across all its jobs (default
+	// 64): a job holds the messages of a group of submissions, up to a hundred or so, and a
+	// gateway should not see hundreds of connections from one instance.
+	Sends int
 	// Permanent tells a failure that no retry can fix (a malformed recipient, a refusal);
 	// such a notification is marked failed at once. Default: none is.
 	Permanent func(error) bool
@@ -78,8 +79,8 @@ func (o Options) withDefaults() Options {
 	if o.Workers == 0 {
 		o.Workers = 32
 	}
-	if o.SendsPerJob == 0 {
-		o.SendsPerJob = 16
+	if o.Sends == 0 {
+		o.Sends = 64
 	}
 	permanent := o.Permanent
 	o.Permanent = func(err error) bool {
@@ -118,6 +119,7 @@ type notificationWorker struct {
 	deliver Deliverer
 	opts    Options
 	log     *slog.Logger
+	sends   chan struct{} // a slot per message being sent (Options.Sends)
 }
 
 // Work sends each notification of the job not sent yet, several at once, and records the
@@ -153,12 +155,11 @@ func (w *notificationWorker) Work(ctx context.Context, job *river.Job[Notificati
 
 	attempts := make([]store.Attempt, len(pending))
 	errs := make([]error, len(pending))
-	slots := make(chan struct{}, w.opts.SendsPerJob)
 	var wg sync.WaitGroup
 	for i, n := range pending {
-		slots <- struct{}{}
+		w.sends <- struct{}{}
 		wg.Go(func() {
-			defer func() { <-slots }()
+			defer func() { <-w.sends }()
 			attempts[i], errs[i] = w.send(ctx, job, n, byID[n.RequestID])
 		})
 	}
@@ -205,16 +206,16 @@ func (w *notificationWorker) NextRetry(job *river.Job[NotificationArgs]) time.Ti
 	return time.Now().Add(w.opts.RetryDelay(job.Attempt))
 }
 
-// Timeout gives a job a minute per round of sends: a gateway that hangs until its own timeout
-// on every message still lets a full job finish.
+// Timeout gives a job a minute per 16 messages: a job of a large group, waiting for its turn
+// to send behind other jobs, still finishes. (Each message has its gateway's own timeout.)
 func (w *notificationWorker) Timeout(job *river.Job[NotificationArgs]) time.Duration {
-	rounds := (len(job.Args.NotificationIDs) + w.opts.SendsPerJob - 1) / w.opts.SendsPerJob
-	return time.Duration(max(rounds, 1)) * time.Minute
+	return time.Duration(max(1, (len(job.Args.NotificationIDs)+15)/16)) * time.Minute
 }
 
 func config(st store.Store, deliver Deliverer, log *slog.Logger, opts Options) *river.Config {
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &notificationWorker{store: st, deliver: deliver, opts: opts, log: log})
+	river.AddWorker(workers, &notificationWorker{store: st, deliver: deliver, opts: opts, log: log,
+		sends: make(chan struct{}, opts.Sends)})
 	river.AddWorker(workers, &cleanupWorker{store: st, log: log})
 	return &river.Config{
 		// River runs periodic jobs on one instance at a time (its elected leader).
