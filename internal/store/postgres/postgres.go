@@ -10,9 +10,11 @@ import (
 	"io/fs"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
@@ -207,7 +209,7 @@ func (s *Store) RequestsByMobile(ctx context.Context, mobile string, limit int) 
 
 // RequestsByIDs implements store.Store.
 func (s *Store) RequestsByIDs(ctx context.Context, ids []int64) ([]request.Request, error) {
-	return s.requests(ctx, "requests by id", `SELECT `+requestColumns+` FROM requests WHERE id = ANY($1) ORDER BY id`, byValue, ids)
+	return byIDs(ctx, s.pool, "requests by id", `SELECT `+requestColumns+` FROM requests WHERE id = $1`, ids, scanRequest)
 }
 
 func (s *Store) requests(ctx context.Context, what, query string, args ...any) ([]request.Request, error) {
@@ -260,16 +262,37 @@ func (s *Store) NotificationsForRequest(ctx context.Context, requestID int64) ([
 	return s.notifications(ctx, `SELECT `+notificationColumns+` FROM notifications WHERE request_id = $1 ORDER BY id`, requestID)
 }
 
-// Notifications implements store.Store. Planned for the ids given (byValue).
+// Notifications implements store.Store.
 func (s *Store) Notifications(ctx context.Context, ids []int64) ([]store.Notification, error) {
-	return s.notifications(ctx, `SELECT `+notificationColumns+` FROM notifications WHERE id = ANY($1) ORDER BY id`, byValue, ids)
+	return byIDs(ctx, s.pool, "notifications", `SELECT `+notificationColumns+` FROM notifications WHERE id = $1`, ids, scanNotification)
 }
 
-// byValue, as a query's first argument, makes PostgreSQL plan it for the arguments given,
-// every time, instead of preparing it once. A prepared "id = ANY($1)" can be given a plan
-// made while its table was small, and keep it: a sequential scan that, with statistics not
-// yet gathered (autovacuum late or off), read every row of the table for every job.
-const byValue = pgx.QueryExecModeExec
+// byIDs reads the rows with these ids that exist, by id, with one primary-key lookup each,
+// all in one round trip. (A prepared "id = ANY($1)" can keep a plan made while its table was
+// small: a sequential scan that, with statistics not yet gathered, read every row of the
+// table for every job. A primary-key lookup is an index scan whatever the table's size.)
+func byIDs[T any](ctx context.Context, pool *pgxpool.Pool, what, query string, ids []int64, scan func(pgx.Row) (T, error)) ([]T, error) {
+	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
+	batch := &pgx.Batch{}
+	var out []T
+	for _, id := range ids {
+		batch.Queue(query, id).QueryRow(func(row pgx.Row) error {
+			v, err := scan(row)
+			switch {
+			case errors.Is(err, pgx.ErrNoRows):
+				return nil // gone
+			case err != nil:
+				return err
+			}
+			out = append(out, v)
+			return nil
+		})
+	}
+	if err := pool.SendBatch(ctx, batch).Close(); err != nil {
+		return nil, fmt.Errorf("postgres: %s: %w", what, err)
+	}
+	return out, nil
+}
 
 func (s *Store) notifications(ctx context.Context, query string, args ...any) ([]store.Notification, error) {
 	rows, err := s.pool.Query(ctx, query, args...)
@@ -283,27 +306,29 @@ func (s *Store) notifications(ctx context.Context, query string, args ...any) ([
 	return out, nil
 }
 
-// RecordAttempts implements store.Store: one statement for all of them (a job sends the
-// messages of a group of submissions), in a transaction that is rolled back if any is unknown.
-// A message that is sent forgets its secret (a one-time code), and so does one given up.
+// RecordAttempts implements store.Store: one pipelined transaction. A message that is sent
+// forgets its secret (a one-time code), and so does one given up.
 func (s *Store) RecordAttempts(ctx context.Context, attempts []store.Attempt) error {
-	ids, statuses, numbers := make([]int64, len(attempts)), make([]string, len(attempts)), make([]int32, len(attempts))
-	errs, ats := make([]string, len(attempts)), make([]time.Time, len(attempts))
-	for i, a := range attempts {
-		ids[i], statuses[i], numbers[i], errs[i], ats[i] = a.NotificationID, a.Status(), int32(a.Number), a.Err, a.At
-	}
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `
-			UPDATE notifications AS n SET status = a.status, attempts = a.number, last_error = a.err, updated_at = a.at,
-				sent_at = CASE WHEN a.status = 'sent' THEN a.at ELSE n.sent_at END,
-				secret = CASE WHEN a.status = 'retrying' THEN n.secret ELSE '' END
-			FROM unnest($1::bigint[], $2::text[], $3::int[], $4::text[], $5::timestamptz[]) AS a(id, status, number, err, at)
-			WHERE n.id = a.id`, byValue, ids, statuses, numbers, errs, ats)
-		if err != nil {
-			return fmt.Errorf("postgres: record attempts: %w", err)
+		batch := &pgx.Batch{}
+		for _, a := range attempts {
+			status := a.Status()
+			batch.Queue(`UPDATE notifications SET status = $1, attempts = $2, last_error = $3, updated_at = $4,
+				sent_at = CASE WHEN $1 = 'sent' THEN $4 ELSE sent_at END,
+				secret = CASE WHEN $1 = 'retrying' THEN secret ELSE '' END
+				WHERE id = $5`,
+				status, a.Number, a.Err, a.At, a.NotificationID).Exec(func(tag pgconn.CommandTag) error {
+				if tag.RowsAffected() == 0 {
+					return store.ErrNotFound
+				}
+				return nil
+			})
 		}
-		if tag.RowsAffected() != int64(len(attempts)) {
-			return store.ErrNotFound
+		if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+			return fmt.Errorf("postgres: record attempts: %w", err)
 		}
 		return nil
 	})
