@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -192,6 +193,9 @@ type serveOptions struct {
 // and closes the database. opts.onListen, if not nil, is told the address bound (tests use
 // :0).
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger, opts serveOptions) error {
+	if percent, set := gcPercent(os.Getenv); set {
+		debug.SetGCPercent(percent)
+	}
 	st, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -298,6 +302,22 @@ func hintFirstAdmin(ctx context.Context, st store.Store, log *slog.Logger) error
 	log.Warn("there are no staff accounts yet: create the first admin with this command, on the same DOORSTEP_DATABASE_URL, giving the password on standard input",
 		"command", firstAdminCommand)
 	return nil
+}
+
+// defaultGCPercent is the garbage collector's target for the server unless GOGC says
+// otherwise. The server's live heap is small (its peak resident memory under full load was
+// 52-75 MiB), and under load the collector was a tenth of its CPU: letting the heap grow to
+// three times the live data, not two, trades a few tens of MiB for about a tenth more
+// submissions a second on the benchmark's 2 cores.
+const defaultGCPercent = 200
+
+// gcPercent is the collector's target to set, if any: none when GOGC is set, so that an
+// operator's choice stands.
+func gcPercent(getenv func(string) string) (percent int, set bool) {
+	if getenv("GOGC") != "" {
+		return 0, false
+	}
+	return defaultGCPercent, true
 }
 
 // serveProfiles serves Go's pprof profiles on their own listener, kept off the public one,

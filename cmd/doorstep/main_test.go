@@ -91,3 +91,18 @@ func TestMigratePostgres(t *testing.T) {
 		t.Errorf("after migrate: %d services, %v", len(services), err)
 	}
 }
+
+// The server collects garbage at GOGC=200 unless the operator set GOGC (even to "off").
+func TestGCPercentLeavesAnOperatorsGOGC(t *testing.T) {
+	for gogc, want := range map[string]bool{"": true, "100": false, "50": false, "off": false} {
+		percent, set := gcPercent(func(name string) string {
+			if name == "GOGC" {
+				return gogc
+			}
+			return ""
+		})
+		if set != want || (set && percent != defaultGCPercent) {
+			t.Errorf("GOGC=%q: set %v to %d, want set %v", gogc, set, percent, want)
+		}
+	}
+}
