@@ -6,6 +6,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -21,6 +22,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -50,6 +52,7 @@ type report struct {
 
 type result struct {
 	backend, server, phase string
+	round                  int
 	stats                  opStats
 	errors                 int
 	lost                   int
@@ -64,6 +67,7 @@ func main() {
 	concurrency := flag.Int("concurrency", 32, "concurrent clients of the load tool")
 	only := flag.String("only", "", "measure one backend only: sqlite or postgres")
 	postgresURL := flag.String("postgres", os.Getenv("DOORSTEP_TEST_POSTGRES_URL"), "PostgreSQL server to use (empty: SQLite only); defaults to $DOORSTEP_TEST_POSTGRES_URL")
+	rounds := flag.Int("rounds", 3, "times each server is measured; the ratios' medians decide")
 	flag.Parse()
 
 	work, err := os.MkdirTemp("", "doorstep-bench-")
@@ -87,12 +91,24 @@ func main() {
 	if *only != "" {
 		backends = []string{*only}
 	}
+	// On a shared machine the speed drifts by tens of percent over minutes: rounds take
+	// turns, baseline first in odd rounds and Doorstep first in even ones, so that a slow
+	// spell does not fall on one server only.
 	var results []result
 	for _, backend := range backends {
-		for _, server := range []string{"baseline", "doorstep"} {
-			dbURL, cleanup := database(backend, server, work, *postgresURL)
-			results = append(results, measure(backend, server, dbURL, doorstep, baseline, work, *duration, *concurrency)...)
-			cleanup()
+		for round := 1; round <= *rounds; round++ {
+			servers := []string{"baseline", "doorstep"}
+			if round%2 == 0 {
+				servers[0], servers[1] = servers[1], servers[0]
+			}
+			for _, server := range servers {
+				dbURL, cleanup := database(backend, server, work, *postgresURL)
+				for _, r := range measure(backend, server, dbURL, doorstep, baseline, work, *duration, *concurrency) {
+					r.round = round
+					results = append(results, r)
+				}
+				cleanup()
+			}
 		}
 	}
 	printResults(os.Stdout, results, *duration, *concurrency)
@@ -296,38 +312,76 @@ func peakRSSMiB(pid int) float64 {
 func printResults(w io.Writer, results []result, duration time.Duration, concurrency int) {
 	fmt.Fprintf(w, "\nDoorstep vs baseline, %s per phase, concurrency %d, %d CPUs\n\n", duration, concurrency, runtime.NumCPU())
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "backend\tphase\tserver\treq/s\tp50 ms\tp95 ms\tp99 ms\terrors\tlost\tpeak RSS MiB\tbusy after s\t")
+	fmt.Fprintln(tw, "backend\tphase\tround\tserver\treq/s\tp50 ms\tp95 ms\tp99 ms\terrors\tlost\tpeak RSS MiB\tbusy after s\t")
+	slices.SortStableFunc(results, func(a, b result) int {
+		return cmp.Or(cmp.Compare(a.backend, b.backend), cmp.Compare(a.phase, b.phase), cmp.Compare(a.round, b.round),
+			cmp.Compare(a.server, b.server))
+	})
 	for _, r := range results {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%.0f\t%.2f\t%.2f\t%.2f\t%d\t%d\t%.0f\t%.0f\t\n", r.backend, r.phase, r.server,
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%.0f\t%.2f\t%.2f\t%.2f\t%d\t%d\t%.0f\t%.0f\t\n", r.backend, r.phase, r.round, r.server,
 			r.stats.RPS, r.stats.P50, r.stats.P95, r.stats.P99, r.errors, r.lost, r.peakRSSMiB, r.drain.Seconds())
 	}
 	tw.Flush()
 
-	fmt.Fprintf(w, "\nRatios (targets: throughput >= 0.70, p99 <= 2.00, Doorstep peak RSS < 150 MiB)\n\n")
+	fmt.Fprintf(w, "\nRatios Doorstep/baseline by round, and their median (targets: throughput >= 0.70, p99 <= 2.00, Doorstep peak RSS < 150 MiB)\n\n")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "backend\tphase\tthroughput\tp99\tDoorstep RSS MiB\tverdict\t")
-	find := func(backend, server, phase string) *result {
-		for i := range results {
-			if results[i].backend == backend && results[i].server == server && results[i].phase == phase {
-				return &results[i]
-			}
-		}
-		return nil
+	fmt.Fprintln(tw, "backend\tphase\tthroughput\tmedian\tp99\tmedian\tDoorstep RSS MiB\tverdict\t")
+	type key struct{ backend, phase string }
+	type ratios struct {
+		tput, p99 []float64
+		rss       float64
+		failed    bool // an error or a lost request in some round
 	}
+	byKey := map[key]*ratios{}
+	var order []key
 	for _, r := range results {
 		if r.server != "doorstep" {
 			continue
 		}
-		base := find(r.backend, "baseline", r.phase)
+		var base *result
+		for i := range results {
+			if b := &results[i]; b.server == "baseline" && b.backend == r.backend && b.phase == r.phase && b.round == r.round {
+				base = b
+			}
+		}
 		if base == nil || base.stats.RPS == 0 || base.stats.P99 == 0 {
 			continue
 		}
-		tput, p99 := r.stats.RPS/base.stats.RPS, r.stats.P99/base.stats.P99
+		k := key{r.backend, r.phase}
+		if byKey[k] == nil {
+			byKey[k] = &ratios{}
+			order = append(order, k)
+		}
+		rt := byKey[k]
+		rt.tput = append(rt.tput, r.stats.RPS/base.stats.RPS)
+		rt.p99 = append(rt.p99, r.stats.P99/base.stats.P99)
+		rt.rss = max(rt.rss, r.peakRSSMiB)
+		rt.failed = rt.failed || r.errors > 0 || r.lost > 0
+	}
+	for _, k := range order {
+		rt := byKey[k]
+		tput, p99 := median(rt.tput), median(rt.p99)
 		verdict := "meets targets"
-		if tput < 0.70 || p99 > 2.0 || r.peakRSSMiB >= 150 || r.errors > 0 || r.lost > 0 {
+		if tput < 0.70 || p99 > 2.0 || rt.rss >= 150 || rt.failed {
 			verdict = "MISSES a target"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%.2f\t%.2f\t%.0f\t%s\t\n", r.backend, r.phase, tput, p99, r.peakRSSMiB, verdict)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%.2f\t%s\t%.2f\t%.0f\t%s\t\n", k.backend, k.phase, list(rt.tput), tput, list(rt.p99), p99, rt.rss, verdict)
 	}
 	tw.Flush()
+}
+
+func median(xs []float64) float64 {
+	s := slices.Sorted(slices.Values(xs))
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func list(xs []float64) string {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = fmt.Sprintf("%.2f", x)
+	}
+	return strings.Join(parts, ", ")
 }
