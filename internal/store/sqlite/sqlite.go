@@ -75,7 +75,11 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	// _txlock=immediate takes the write lock at BEGIN, so a read-then-write transaction
 	// (duplicate check, then insert) can never be overtaken by another writer.
-	writer, err := openCaching(path + "?" + commonPragmas + "&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_txlock=immediate")
+	// temp_store(memory): a group of submissions runs each in a savepoint, whose undo copies
+	// of pages (the statement journal) otherwise spill to a temporary file past 64 KiB, a
+	// write system call per page; they stay within one group's pages, a few MiB at most.
+	writer, err := openCaching(path + "?" + commonPragmas +
+		"&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=temp_store(memory)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open writer: %w", err)
 	}
