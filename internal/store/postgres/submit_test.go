@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"testing"
 
@@ -99,5 +100,54 @@ func TestFailedGroupRetriedOneByOne(t *testing.T) {
 	}
 	if queued := jobs.Queued(); len(queued) != 2+len(subs) {
 		t.Errorf("%d jobs, want one for each blocker and each submission: %v", len(queued), queued)
+	}
+}
+
+// Two instances (two stores, each with its own group commit and pool) on one database,
+// taking many submissions at once that share mobiles and idempotency keys across them: their
+// groups take overlapping locks, and must neither deadlock nor let a duplicate in.
+func TestInstancesGroupWithoutDeadlockOrDuplicates(t *testing.T) {
+	url := testenv.PostgresURL(t)
+	ctx := context.Background()
+	var instances []*postgres.Store
+	for range 2 {
+		st, err := postgres.Open(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		if err := st.Migrate(ctx, slog.New(slog.DiscardHandler)); err != nil {
+			t.Fatal(err)
+		}
+		instances = append(instances, st)
+	}
+	const mobiles, submissions = 6, 300
+	results := make([]store.SubmitResult, submissions)
+	errs := make([]error, submissions)
+	var wg sync.WaitGroup
+	for i := range submissions {
+		sub := storetest.SubmissionFor(fmt.Sprintf("97000000%02d", i%mobiles))
+		if i%3 == 0 { // the same submission retried with its key, to either instance
+			sub.IdempotencyKey = fmt.Sprintf("key-%d", i%mobiles)
+		}
+		wg.Go(func() { results[i], errs[i] = instances[i%2].Submit(ctx, sub) })
+	}
+	wg.Wait()
+	byMobile := map[string]store.SubmitResult{}
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("submission %d: %v", i, err)
+		}
+		mobile := results[i].Request.Mobile
+		if first, ok := byMobile[mobile]; ok && first.Request.ID != results[i].Request.ID {
+			t.Errorf("mobile %s answered with requests %d and %d", mobile, first.Request.ID, results[i].Request.ID)
+		}
+		byMobile[mobile] = results[i]
+	}
+	for m := range mobiles {
+		mobile := fmt.Sprintf("97000000%02d", m)
+		if list, err := instances[0].RequestsByMobile(ctx, mobile, 10); err != nil || len(list) != 1 {
+			t.Errorf("mobile %s: %d requests saved, want 1 (%v)", mobile, len(list), err)
+		}
 	}
 }
