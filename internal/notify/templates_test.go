@@ -273,6 +273,14 @@ func TestEveryEmail(t *testing.T) {
 	if hi.Subject != "आपका Doorstep अनुरोध DS-7KQ4M-9XP3C दर्ज हो गया है" || !strings.Contains(hi.Text, "स्पीड पोस्ट, रजिस्टर्ड या पार्सल की बुकिंग") {
 		t.Errorf("Hindi e-mail: %q\n%s", hi.Subject, hi.Text)
 	}
+	// The layout around the content speaks the e-mail's language too.
+	en, _ := tpl.Email(KindSubmitted, request.English, d)
+	if !strings.Contains(hi.HTML, "भारतीय डाक") || !strings.Contains(hi.HTML, "यह एक स्वचालित संदेश है") || strings.Contains(hi.HTML, "India Post") {
+		t.Errorf("Hindi e-mail's layout:\n%s", hi.HTML)
+	}
+	if !strings.Contains(en.HTML, "India Post") || !strings.Contains(en.HTML, "This is an automated message") {
+		t.Errorf("English e-mail's layout:\n%s", en.HTML)
+	}
 }
 
 func htmlEscape(s string) string {
