@@ -132,7 +132,11 @@ func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (migrat
 	var err error
 	switch cfg.Database.Driver {
 	case "postgres":
-		st, err = postgres.Open(ctx, cfg.Database.URL)
+		var pg *postgres.Store
+		if pg, err = postgres.Open(ctx, cfg.Database.URL); err == nil {
+			pg.SetLogger(log)
+			st = pg
+		}
 	default:
 		st, err = sqlite.Open(ctx, cfg.Database.Path)
 	}

@@ -37,7 +37,12 @@ type Store struct {
 	enqueue Enqueuer
 	// submissions waiting to be written together (group commit, submit.go).
 	submissions *groupcommit.Queue[store.Submission, store.SubmitResult]
+	log         *slog.Logger
 }
+
+// SetLogger sets where the store reports what it recovered from (a group of submissions
+// that failed and was written again one at a time); by default, nowhere.
+func (s *Store) SetLogger(log *slog.Logger) { s.log = log }
 
 // Enqueuer queues the sending of notifications inside tx, so that the jobs exist if and only
 // if tx commits.
@@ -71,7 +76,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: connect to %s:%d/%s: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.Database, err)
 	}
-	s := &Store{pool: pool}
+	s := &Store{pool: pool, log: slog.New(slog.DiscardHandler)}
 	s.submissions = s.newSubmissionQueue()
 	return s, nil
 }

@@ -73,6 +73,9 @@ func (s *Store) writeGroup(ctx context.Context, group []*submitCall) error {
 			if len(now) == 1 {
 				now[0].Out, now[0].Err = store.SubmitResult{}, err
 			} else {
+				// A deadlock here would mean the lock order is broken: worth a look.
+				s.log.WarnContext(ctx, "a group of submissions failed; writing them one at a time",
+					"submissions", len(now), "err", err)
 				for _, c := range now {
 					if err := s.writeTx(ctx, []*submitCall{c}); err != nil {
 						c.Out, c.Err = store.SubmitResult{}, err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 
@@ -72,10 +73,13 @@ func TestGroupedSubmissions(t *testing.T) {
 	storetest.GroupedSubmissions(t, st, groupSubmissions(st), jobs.Queued, 2+5)
 }
 
-// When a group's transaction fails, each of its submissions is tried alone: here the job
-// queue refuses every group of more than one, so each is saved in a transaction of its own.
+// When a group's transaction fails, each of its submissions is tried alone, and the log says
+// so: here the job queue refuses every group of more than one, so each is saved in a
+// transaction of its own.
 func TestFailedGroupRetriedOneByOne(t *testing.T) {
 	st := testenv.Postgres(t)
+	var logs testenv.Logs
+	st.SetLogger(slog.New(slog.NewTextHandler(&logs, nil)))
 	var jobs storetest.Jobs
 	st.SetEnqueuer(func(ctx context.Context, tx pgx.Tx, ids []int64) error {
 		if len(ids) > 2 {
@@ -97,6 +101,10 @@ func TestFailedGroupRetriedOneByOne(t *testing.T) {
 		if err != nil || got.Reference != results[i].Request.Reference || got.Mobile != subs[i].Request.Mobile {
 			t.Errorf("submission %d saved as %+v, %v", i, got, err)
 		}
+	}
+	if !strings.Contains(logs.String(), "a group of submissions failed; writing them one at a time") ||
+		!strings.Contains(logs.String(), "submissions=6") || !strings.Contains(logs.String(), "queue refuses groups") {
+		t.Errorf("log: %s", logs.String())
 	}
 	if queued := jobs.Queued(); len(queued) != 2+len(subs) {
 		t.Errorf("%d jobs, want one for each blocker and each submission: %v", len(queued), queued)
