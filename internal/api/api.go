@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/doorstep-post/doorstep/internal/clientip"
 	"github.com/doorstep-post/doorstep/internal/desk"
 	"github.com/doorstep-post/doorstep/internal/intake"
 	"github.com/doorstep-post/doorstep/internal/otp"
@@ -428,7 +429,7 @@ func (a *API) cancelRequest(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusAccepted, cancelCodeSentJSON{SentTo: sentTo, ExpiresAt: expires})
 		return
 	}
-	req, err := a.desk.CancelByCustomer(r.Context(), reference, body.OTP, clientIP(r))
+	req, err := a.desk.CancelByCustomer(r.Context(), reference, body.OTP, clientip.Of(r))
 	if err != nil {
 		a.cancelFailed(w, r, err)
 		return

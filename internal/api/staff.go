@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"math"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/doorstep-post/doorstep/internal/clientip"
 	"github.com/doorstep-post/doorstep/internal/desk"
 	"github.com/doorstep-post/doorstep/internal/request"
 	"github.com/doorstep-post/doorstep/internal/staff"
@@ -42,7 +42,7 @@ func (a *API) staffOnly(h staffHandler) http.HandlerFunc {
 			a.internalError(w, r, err)
 			return
 		}
-		h(w, r, desk.Actor{Account: account, IP: clientIP(r)})
+		h(w, r, desk.Actor{Account: account, IP: clientip.Of(r)})
 	}
 }
 
@@ -62,16 +62,6 @@ func writeUnauthorized(w http.ResponseWriter, errCode, detail string) {
 	}
 	w.Header().Set("WWW-Authenticate", challenge)
 	writeProblem(w, Problem{Status: http.StatusUnauthorized, Code: CodeUnauthorized, Detail: detail})
-}
-
-// clientIP is where a request came from, for the audit log. The server has already put the
-// client's address in RemoteAddr when a trusted load balancer forwarded it.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 type credentialsJSON struct {
@@ -101,7 +91,7 @@ func (a *API) issueToken(w http.ResponseWriter, r *http.Request) {
 		writeInvalid(w, errs)
 		return
 	}
-	token, expires, err := a.desk.IssueToken(r.Context(), body.Username, body.Password, clientIP(r))
+	token, expires, err := a.desk.IssueToken(r.Context(), body.Username, body.Password, clientip.Of(r))
 	var locked *staff.LockedError
 	switch {
 	case errors.Is(err, staff.ErrBadLogin):

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/doorstep-post/doorstep/internal/api"
+	"github.com/doorstep-post/doorstep/internal/clientip"
 	"github.com/doorstep-post/doorstep/internal/desk"
 	"github.com/doorstep-post/doorstep/internal/intake"
 	"github.com/doorstep-post/doorstep/internal/staffweb"
@@ -60,7 +61,7 @@ func Handler(p Parts) (http.Handler, error) {
 
 	// Cross-origin form posts are refused (CSRF); API clients send no browser headers and pass.
 	csrf := http.NewCrossOriginProtection()
-	return clientAddress(p.TrustedProxies, withRequestLog(p.Log, recoverPanics(p.Log, csrf.Handler(mux)))), nil
+	return clientip.Behind(p.TrustedProxies, withRequestLog(p.Log, recoverPanics(p.Log, csrf.Handler(mux)))), nil
 }
 
 func readiness(st store.Store, log *slog.Logger) http.HandlerFunc {

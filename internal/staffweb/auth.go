@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/doorstep-post/doorstep/internal/clientip"
 	"github.com/doorstep-post/doorstep/internal/request"
 	"github.com/doorstep-post/doorstep/internal/staff"
 )
@@ -62,7 +63,7 @@ func (s *Staff) login(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	next := safeNext(r.PostForm.Get("next"))
-	account, err := s.desk.Login(ctx, r.PostForm.Get(staff.FieldUsername), r.PostForm.Get(staff.FieldPassword), clientIP(r))
+	account, err := s.desk.Login(ctx, r.PostForm.Get(staff.FieldUsername), r.PostForm.Get(staff.FieldPassword), clientip.Of(r))
 	var refused staff.LoginError
 	var locked *staff.LockedError
 	switch {

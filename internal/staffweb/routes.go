@@ -2,12 +2,12 @@ package staffweb
 
 import (
 	"errors"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 
+	"github.com/doorstep-post/doorstep/internal/clientip"
 	"github.com/doorstep-post/doorstep/internal/desk"
 	"github.com/doorstep-post/doorstep/internal/staff"
 )
@@ -104,7 +104,7 @@ func (s *Staff) staffOnly(allowed access, h staffHandler) http.Handler {
 			s.fail(w, r, nil, "session account", err)
 			return
 		}
-		u := &user{Actor: desk.Actor{Account: account, IP: clientIP(r)}}
+		u := &user{Actor: desk.Actor{Account: account, IP: clientip.Of(r)}}
 		if !allowed.allows(account.Role) {
 			s.renderMessage(w, r, http.StatusForbidden, u, titleForbidden, "This page is not for "+account.Role.Label()+" accounts.")
 			return
@@ -150,16 +150,6 @@ func safeNext(next string) string {
 		return next
 	}
 	return ""
-}
-
-// clientIP is where a request came from, for the audit log. The server has already put the
-// client's address in RemoteAddr when a trusted load balancer forwarded it.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // home sends staff to the desk: every role has one (admins and watchers see it read-only).

@@ -2,9 +2,9 @@ package web
 
 import (
 	"errors"
-	"net"
 	"net/http"
 
+	"github.com/doorstep-post/doorstep/internal/clientip"
 	"github.com/doorstep-post/doorstep/internal/desk"
 	"github.com/doorstep-post/doorstep/internal/otp"
 	"github.com/doorstep-post/doorstep/internal/request"
@@ -45,7 +45,7 @@ func (p *Portal) cancelRequest(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	cancelled, err := p.desk.CancelByCustomer(r.Context(), string(req.Reference), code, clientIP(r))
+	cancelled, err := p.desk.CancelByCustomer(r.Context(), string(req.Reference), code, clientip.Of(r))
 	var invalid *request.ValidationError
 	switch {
 	case errors.As(err, &invalid):
@@ -94,12 +94,4 @@ func (p *Portal) redirectToRequest(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, requestURL(ref), http.StatusSeeOther)
-}
-
-// clientIP is where the customer is, for the audit log of a cancellation.
-func clientIP(r *http.Request) string {
-	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		return host
-	}
-	return r.RemoteAddr
 }

@@ -1,4 +1,6 @@
-package server
+// Package clientip tells where a request comes from: the client's address behind trusted
+// load balancers, for the audit log.
+package clientip
 
 import (
 	"net"
@@ -7,11 +9,11 @@ import (
 	"strings"
 )
 
-// clientAddress rewrites r.RemoteAddr to the client's address when the request came through
+// Behind rewrites r.RemoteAddr to the client's address when the request came through
 // one of the trusted load balancers, so that the audit log records where staff acted from,
 // not the balancer. X-Forwarded-For is read from the right, skipping trusted hops: the
 // leftmost entries are whatever the client chose to send and prove nothing.
-func clientAddress(trusted []netip.Prefix, next http.Handler) http.Handler {
+func Behind(trusted []netip.Prefix, next http.Handler) http.Handler {
 	if len(trusted) == 0 {
 		return next
 	}
@@ -44,4 +46,14 @@ func clientAddress(trusted []netip.Prefix, next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// Of is the client's IP address, without the port (after Behind, the client's behind a
+// trusted balancer).
+func Of(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }

@@ -1,4 +1,4 @@
-package server
+package clientip
 
 import (
 	"net/http"
@@ -7,10 +7,10 @@ import (
 	"testing"
 )
 
-func TestClientAddress(t *testing.T) {
+func TestBehind(t *testing.T) {
 	trusted := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
 	var seen string
-	h := clientAddress(trusted, http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { seen = r.RemoteAddr }))
+	h := Behind(trusted, http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { seen = r.RemoteAddr }))
 	cases := []struct{ peer, forwarded, want string }{
 		{"10.0.0.5:4000", "203.0.113.9", "203.0.113.9:0"},                         // through the balancer
 		{"10.0.0.5:4000", "198.51.100.1, 203.0.113.9, 10.0.0.6", "203.0.113.9:0"}, // a forged first hop is ignored
@@ -28,6 +28,16 @@ func TestClientAddress(t *testing.T) {
 		h.ServeHTTP(httptest.NewRecorder(), r)
 		if seen != c.want {
 			t.Errorf("peer %s, X-Forwarded-For %q: client %s, want %s", c.peer, c.forwarded, seen, c.want)
+		}
+	}
+}
+
+func TestOf(t *testing.T) {
+	for remote, want := range map[string]string{"203.0.113.9:4000": "203.0.113.9", "[2001:db8::1]:0": "2001:db8::1", "pipe": "pipe"} {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = remote
+		if got := Of(r); got != want {
+			t.Errorf("Of(%q) = %q, want %q", remote, got, want)
 		}
 	}
 }
