@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"sync"
 	"time"
 
@@ -143,8 +142,7 @@ func (w *notificationWorker) Work(ctx context.Context, job *river.Job[Notificati
 			requestIDs = append(requestIDs, n.RequestID)
 		}
 	}
-	slices.Sort(requestIDs)
-	requests, err := w.store.RequestsByIDs(ctx, slices.Compact(requestIDs))
+	requests, err := w.store.RequestsByIDs(ctx, requestIDs) // a request's two messages: its id twice
 	if err != nil {
 		return err
 	}

@@ -54,12 +54,13 @@ type Store interface {
 	// RequestByID returns one request with its history, or ErrNotFound.
 	RequestByID(ctx context.Context, id int64) (request.Request, error)
 
-	// RequestsByIDs returns the requests with these ids that exist, by id.
+	// RequestsByIDs returns the requests with these ids that exist, by id, each once (ids
+	// may repeat).
 	RequestsByIDs(ctx context.Context, ids []int64) ([]request.Request, error)
 
 	// Notification returns one notification, or ErrNotFound.
 	Notification(ctx context.Context, id int64) (Notification, error)
-	// Notifications returns the notifications with these ids that exist, by id.
+	// Notifications returns the notifications with these ids that exist, by id, each once.
 	Notifications(ctx context.Context, ids []int64) ([]Notification, error)
 	// NotificationsForRequest lists a request's notifications, oldest first.
 	NotificationsForRequest(ctx context.Context, requestID int64) ([]Notification, error)

@@ -79,15 +79,8 @@ func (s *Store) AccountByID(ctx context.Context, id int64) (staff.Account, error
 
 // Accounts implements store.BackOffice.
 func (s *Store) Accounts(ctx context.Context) ([]staff.Account, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+accountColumns+` FROM accounts ORDER BY username`)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: accounts: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (staff.Account, error) { return scanAccount(row) })
-	if err != nil {
-		return nil, fmt.Errorf("postgres: accounts: %w", err)
-	}
-	return out, nil
+	return queryAll(ctx, s.pool, "accounts", `SELECT `+accountColumns+` FROM accounts ORDER BY username`,
+		func(row pgx.Row) (staff.Account, error) { return scanAccount(row) })
 }
 
 func (s *Store) updateAccount(ctx context.Context, at time.Time, audit store.AuditEntry, query string, args ...any) error {
@@ -284,15 +277,7 @@ func (s *Store) DeskRequests(ctx context.Context, q store.DeskQuery) ([]request.
 	if q.Limit > 0 {
 		query += fmt.Sprintf(" LIMIT %d", q.Limit)
 	}
-	rows, err := s.pool.Query(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: desk requests: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (request.Request, error) { return scanRequest(row) })
-	if err != nil {
-		return nil, fmt.Errorf("postgres: desk requests: %w", err)
-	}
-	return out, nil
+	return queryAll(ctx, s.pool, "desk requests", query, scanRequest, args...)
 }
 
 // DeskCounts implements store.BackOffice: one capped count per status.
@@ -417,20 +402,12 @@ func (s *Store) AuditLog(ctx context.Context, q store.AuditQuery) ([]store.Audit
 	if q.Limit > 0 {
 		query += fmt.Sprintf(" LIMIT %d", q.Limit)
 	}
-	rows, err := s.pool.Query(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: audit log: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.AuditEntry, error) {
+	return queryAll(ctx, s.pool, "audit log", query, func(row pgx.Row) (store.AuditEntry, error) {
 		var e store.AuditEntry
 		err := row.Scan(&e.ID, &e.At, &e.Actor, &e.Role, &e.Unit, &e.IP, &e.Action, &e.Target, &e.Details)
 		e.At = e.At.UTC()
 		return e, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("postgres: audit log: %w", err)
-	}
-	return out, nil
+	}, args...)
 }
 
 // DeleteExpired implements store.Store, in one transaction.

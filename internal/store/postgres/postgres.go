@@ -159,13 +159,15 @@ func commit(ctx context.Context, tx pgx.Tx) error {
 	return nil
 }
 
-func openStatuses() []string {
+// openStatuses are request.OpenStatuses as the text a query takes, made once: the duplicate
+// check of every submission passes them.
+var openStatuses = func() []string {
 	out := make([]string, len(request.OpenStatuses))
 	for i, s := range request.OpenStatuses {
 		out[i] = string(s)
 	}
 	return out
-}
+}()
 
 // querier is what both a connection and the pool offer.
 type querier interface {
@@ -174,6 +176,8 @@ type querier interface {
 
 const requestColumns = `id, reference, service_code, name, address, pincode, email, mobile, details, language,
 	division, region, circle, district, state, status, history, created_at, updated_at, assigned_to`
+
+const queryRequestByID = `SELECT ` + requestColumns + ` FROM requests WHERE id = $1`
 
 func scanRequest(row pgx.Row) (request.Request, error) {
 	var r request.Request
@@ -190,7 +194,7 @@ func scanRequest(row pgx.Row) (request.Request, error) {
 }
 
 func requestByID(ctx context.Context, q querier, id int64) (request.Request, error) {
-	r, err := scanRequest(q.QueryRow(ctx, `SELECT `+requestColumns+` FROM requests WHERE id = $1`, id))
+	r, err := scanRequest(q.QueryRow(ctx, queryRequestByID, id))
 	if err != nil {
 		return request.Request{}, notFound(err, "request by id")
 	}
@@ -208,21 +212,22 @@ func (s *Store) RequestByReference(ctx context.Context, ref request.Reference) (
 
 // RequestsByMobile implements store.Store.
 func (s *Store) RequestsByMobile(ctx context.Context, mobile string, limit int) ([]request.Request, error) {
-	return s.requests(ctx, "requests by mobile", `SELECT `+requestColumns+` FROM requests
-		WHERE mobile = $1 ORDER BY created_at DESC, id DESC LIMIT $2`, mobile, limit)
+	return queryAll(ctx, s.pool, "requests by mobile", `SELECT `+requestColumns+` FROM requests
+		WHERE mobile = $1 ORDER BY created_at DESC, id DESC LIMIT $2`, scanRequest, mobile, limit)
 }
 
 // RequestsByIDs implements store.Store.
 func (s *Store) RequestsByIDs(ctx context.Context, ids []int64) ([]request.Request, error) {
-	return byIDs(ctx, s.pool, "requests by id", `SELECT `+requestColumns+` FROM requests WHERE id = $1`, ids, scanRequest)
+	return byIDs(ctx, s.pool, "requests by id", queryRequestByID, ids, scanRequest)
 }
 
-func (s *Store) requests(ctx context.Context, what, query string, args ...any) ([]request.Request, error) {
-	rows, err := s.pool.Query(ctx, query, args...)
+// queryAll runs query on the pool and scans every row it returns.
+func queryAll[T any](ctx context.Context, pool *pgxpool.Pool, what, query string, scan func(pgx.Row) (T, error), args ...any) ([]T, error) {
+	rows, err := pool.Query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %s: %w", what, err)
 	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (request.Request, error) { return scanRequest(row) })
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (T, error) { return scan(row) })
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %s: %w", what, err)
 	}
@@ -238,6 +243,8 @@ func notFound(err error, what string) error {
 
 const notificationColumns = `id, COALESCE(request_id, 0), channel, kind, recipient, language, secret, status, attempts,
 	last_error, created_at, updated_at, sent_at, request_status`
+
+const queryNotificationByID = `SELECT ` + notificationColumns + ` FROM notifications WHERE id = $1`
 
 func scanNotification(row pgx.Row) (store.Notification, error) {
 	var n store.Notification
@@ -255,7 +262,7 @@ func scanNotification(row pgx.Row) (store.Notification, error) {
 
 // Notification implements store.Store.
 func (s *Store) Notification(ctx context.Context, id int64) (store.Notification, error) {
-	n, err := scanNotification(s.pool.QueryRow(ctx, `SELECT `+notificationColumns+` FROM notifications WHERE id = $1`, id))
+	n, err := scanNotification(s.pool.QueryRow(ctx, queryNotificationByID, id))
 	if err != nil {
 		return store.Notification{}, notFound(err, "notification")
 	}
@@ -264,12 +271,13 @@ func (s *Store) Notification(ctx context.Context, id int64) (store.Notification,
 
 // NotificationsForRequest implements store.Store.
 func (s *Store) NotificationsForRequest(ctx context.Context, requestID int64) ([]store.Notification, error) {
-	return s.notifications(ctx, `SELECT `+notificationColumns+` FROM notifications WHERE request_id = $1 ORDER BY id`, requestID)
+	return queryAll(ctx, s.pool, "notifications", `SELECT `+notificationColumns+` FROM notifications
+		WHERE request_id = $1 ORDER BY id`, scanNotification, requestID)
 }
 
 // Notifications implements store.Store.
 func (s *Store) Notifications(ctx context.Context, ids []int64) ([]store.Notification, error) {
-	return byIDs(ctx, s.pool, "notifications", `SELECT `+notificationColumns+` FROM notifications WHERE id = $1`, ids, scanNotification)
+	return byIDs(ctx, s.pool, "notifications", queryNotificationByID, ids, scanNotification)
 }
 
 // byIDs reads the rows with these ids that exist, by id, with one primary-key lookup each,
@@ -295,18 +303,6 @@ func byIDs[T any](ctx context.Context, pool *pgxpool.Pool, what, query string, i
 	}
 	if err := pool.SendBatch(ctx, batch).Close(); err != nil {
 		return nil, fmt.Errorf("postgres: %s: %w", what, err)
-	}
-	return out, nil
-}
-
-func (s *Store) notifications(ctx context.Context, query string, args ...any) ([]store.Notification, error) {
-	rows, err := s.pool.Query(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: notifications: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.Notification, error) { return scanNotification(row) })
-	if err != nil {
-		return nil, fmt.Errorf("postgres: notifications: %w", err)
 	}
 	return out, nil
 }

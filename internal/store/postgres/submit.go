@@ -114,7 +114,6 @@ const (
 	queryOpenDuplicate  = `SELECT id FROM requests
 		WHERE mobile = $1 AND service_code = $2 AND pincode = $3 AND status = ANY($4) AND created_at >= $5
 		ORDER BY created_at DESC LIMIT 1`
-	queryRequestByID = `SELECT ` + requestColumns + ` FROM requests WHERE id = $1`
 	// The request (with its history), its idempotency key and its notifications in one
 	// statement. A reference already taken inserts nothing and returns a NULL id.
 	queryInsertRequest = `
@@ -163,7 +162,7 @@ func (s *Store) writeTx(ctx context.Context, calls []*submitCall) error {
 		if c.In.IdempotencyKey != "" {
 			batch.Queue(queryIdempotencyKey, c.In.IdempotencyKey)
 		}
-		batch.Queue(queryOpenDuplicate, r.Mobile, r.ServiceCode, r.Pincode, openStatuses(), c.In.DuplicateSince)
+		batch.Queue(queryOpenDuplicate, r.Mobile, r.ServiceCode, r.Pincode, openStatuses, c.In.DuplicateSince)
 	}
 	results := pooled.Conn().SendBatch(ctx, batch)
 	tx := results.Tx()
@@ -207,11 +206,15 @@ func (s *Store) writeTx(ctx context.Context, calls []*submitCall) error {
 			return fmt.Errorf("postgres: save submissions: %w", err)
 		}
 		// A reference already taken (at 31^9 references, vanishingly rare) is drawn again.
-		inserts = slices.DeleteFunc(inserts, func(in *insertion) bool {
-			notificationIDs = append(notificationIDs, in.notificationIDs...)
-			return in.saved
-		})
-		batch = &pgx.Batch{}
+		var retry []*insertion
+		for _, in := range inserts {
+			if in.saved {
+				notificationIDs = append(notificationIDs, in.notificationIDs...)
+			} else {
+				retry = append(retry, in)
+			}
+		}
+		inserts, batch = retry, &pgx.Batch{}
 	}
 	if s.enqueue != nil && len(notificationIDs) > 0 {
 		if err := s.enqueue(ctx, tx, notificationIDs); err != nil {

@@ -333,7 +333,7 @@ func testNotificationsSavedWithNewRequestsOnly(t *testing.T, st store.Store) {
 	if none, err := st.Notifications(ctx, nil); err != nil || len(none) != 0 {
 		t.Errorf("Notifications(none) = %+v, %v", none, err)
 	}
-	requests, err := st.RequestsByIDs(ctx, []int64{second.ID, 999999, first.ID})
+	requests, err := st.RequestsByIDs(ctx, []int64{second.ID, 999999, first.ID, second.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
