@@ -95,20 +95,8 @@ func (s *Store) AccountByID(ctx context.Context, id int64) (staff.Account, error
 
 // Accounts implements store.BackOffice.
 func (s *Store) Accounts(ctx context.Context) ([]staff.Account, error) {
-	rows, err := s.readers.QueryContext(ctx, `SELECT `+accountColumns+` FROM accounts ORDER BY username`)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: accounts: %w", err)
-	}
-	defer rows.Close()
-	var out []staff.Account
-	for rows.Next() {
-		a, err := scanAccount(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: accounts: %w", err)
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.readers, "accounts", `SELECT `+accountColumns+` FROM accounts ORDER BY username`,
+		func(row scanner) (staff.Account, error) { return scanAccount(row) })
 }
 
 // updateAccount runs one UPDATE of an account and its audit entry in a transaction.
@@ -320,20 +308,7 @@ func (s *Store) DeskRequests(ctx context.Context, q store.DeskQuery) ([]request.
 	if q.Limit > 0 {
 		query += fmt.Sprintf(" LIMIT %d", q.Limit)
 	}
-	rows, err := s.readers.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: desk requests: %w", err)
-	}
-	defer rows.Close()
-	var out []request.Request
-	for rows.Next() {
-		r, err := scanRequest(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: desk requests: %w", err)
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.readers, "desk requests", query, scanRequest, args...)
 }
 
 // DeskCounts implements store.BackOffice: one capped count per status, each walking at
@@ -473,22 +448,13 @@ func (s *Store) AuditLog(ctx context.Context, q store.AuditQuery) ([]store.Audit
 	if q.Limit > 0 {
 		query += fmt.Sprintf(" LIMIT %d", q.Limit)
 	}
-	rows, err := s.readers.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: audit log: %w", err)
-	}
-	defer rows.Close()
-	var out []store.AuditEntry
-	for rows.Next() {
+	return queryAll(ctx, s.readers, "audit log", query, func(row scanner) (store.AuditEntry, error) {
 		var e store.AuditEntry
 		var at int64
-		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.Role, &e.Unit, &e.IP, &e.Action, &e.Target, &e.Details); err != nil {
-			return nil, fmt.Errorf("sqlite: audit log: %w", err)
-		}
+		err := row.Scan(&e.ID, &at, &e.Actor, &e.Role, &e.Unit, &e.IP, &e.Action, &e.Target, &e.Details)
 		e.At = timeOrZero(at)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+		return e, err
+	}, args...)
 }
 
 // DeleteExpired implements store.Store, in one transaction.

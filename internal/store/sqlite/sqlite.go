@@ -345,50 +345,42 @@ func (s *Store) Notification(ctx context.Context, id int64) (store.Notification,
 
 // NotificationsForRequest implements store.Store.
 func (s *Store) NotificationsForRequest(ctx context.Context, requestID int64) ([]store.Notification, error) {
-	return s.notifications(ctx, `SELECT `+notificationColumns+` FROM notifications WHERE request_id = ? ORDER BY id`, requestID)
+	return queryAll(ctx, s.readers, "notifications", `SELECT `+notificationColumns+` FROM notifications
+		WHERE request_id = ? ORDER BY id`, scanNotification, requestID)
 }
 
 // Notifications implements store.Store. The ids are one JSON parameter, so that the
 // statement is the same (and cached) for any number of them.
 func (s *Store) Notifications(ctx context.Context, ids []int64) ([]store.Notification, error) {
-	return s.notifications(ctx, `SELECT `+notificationColumns+` FROM notifications
-		WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`, jsonIDs(ids))
+	return queryAll(ctx, s.readers, "notifications", `SELECT `+notificationColumns+` FROM notifications
+		WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`, scanNotification, jsonIDs(ids))
 }
 
-func (s *Store) notifications(ctx context.Context, query string, args ...any) ([]store.Notification, error) {
-	rows, err := s.readers.QueryContext(ctx, query, args...)
+// queryAll runs query on the readers and scans every row it returns.
+func queryAll[T any](ctx context.Context, db *sql.DB, what, query string, scan func(scanner) (T, error), args ...any) ([]T, error) {
+	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: notifications: %w", err)
+		return nil, fmt.Errorf("sqlite: %s: %w", what, err)
 	}
 	defer rows.Close()
-	var out []store.Notification
+	var out []T
 	for rows.Next() {
-		n, err := scanNotification(rows)
+		v, err := scan(rows)
 		if err != nil {
-			return nil, fmt.Errorf("sqlite: notifications: %w", err)
+			return nil, fmt.Errorf("sqlite: %s: %w", what, err)
 		}
-		out = append(out, n)
+		out = append(out, v)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: %s: %w", what, err)
+	}
+	return out, nil
 }
 
 // RequestsByIDs implements store.Store.
 func (s *Store) RequestsByIDs(ctx context.Context, ids []int64) ([]request.Request, error) {
-	rows, err := s.readers.QueryContext(ctx, `SELECT `+requestColumns+` FROM requests
-		WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`, jsonIDs(ids))
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: requests by id: %w", err)
-	}
-	defer rows.Close()
-	var out []request.Request
-	for rows.Next() {
-		r, err := scanRequest(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: requests by id: %w", err)
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.readers, "requests by id", `SELECT `+requestColumns+` FROM requests
+		WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`, scanRequest, jsonIDs(ids))
 }
 
 // jsonIDs is ids as a JSON array, for json_each.
@@ -517,24 +509,8 @@ func (s *Store) RequestByReference(ctx context.Context, ref request.Reference) (
 
 // RequestsByMobile implements store.Store.
 func (s *Store) RequestsByMobile(ctx context.Context, mobile string, limit int) ([]request.Request, error) {
-	rows, err := s.readers.QueryContext(ctx, `SELECT `+requestColumns+` FROM requests
-		WHERE mobile = ? ORDER BY created_at DESC, id DESC LIMIT ?`, mobile, limit)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: requests by mobile: %w", err)
-	}
-	defer rows.Close()
-	var out []request.Request
-	for rows.Next() {
-		r, err := scanRequest(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: requests by mobile: %w", err)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: requests by mobile: %w", err)
-	}
-	return out, nil
+	return queryAll(ctx, s.readers, "requests by mobile", `SELECT `+requestColumns+` FROM requests
+		WHERE mobile = ? ORDER BY created_at DESC, id DESC LIMIT ?`, scanRequest, mobile, limit)
 }
 
 func notFound(err error, what string) error {
