@@ -142,6 +142,13 @@ type StatusChange struct {
 	Audit AuditEntry
 }
 
+// EncodedEvent is the history entry the change appends, as the JSON array (of one) that
+// backends append to the stored history.
+func (c StatusChange) EncodedEvent() (string, error) {
+	return EncodeHistory([]request.Event{{Status: c.Change.To, At: c.At, Remarks: c.Change.Remarks,
+		Actor: c.Actor, AssignedTo: c.Change.AssignedTo}})
+}
+
 // AuditEntry is one staff action.
 type AuditEntry struct {
 	ID      int64

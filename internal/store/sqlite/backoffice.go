@@ -355,8 +355,7 @@ func (s *Store) DeskCounts(ctx context.Context, q store.DeskQuery, cap int) (map
 
 // ChangeStatus implements store.BackOffice.
 func (s *Store) ChangeStatus(ctx context.Context, c store.StatusChange) (request.Request, error) {
-	event, err := store.EncodeHistory([]request.Event{{Status: c.Change.To, At: c.At, Remarks: c.Change.Remarks,
-		Actor: c.Actor, AssignedTo: c.Change.AssignedTo}})
+	event, err := c.EncodedEvent()
 	if err != nil {
 		return request.Request{}, err
 	}
