@@ -12,7 +12,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/doorstep-post/doorstep/internal/intake"
 	"github.com/doorstep-post/doorstep/internal/server"
 	"github.com/doorstep-post/doorstep/internal/store"
 	"github.com/doorstep-post/doorstep/internal/testenv"
@@ -60,7 +59,7 @@ func TestLoadtestUsageErrors(t *testing.T) {
 
 func TestLoadtestAgainstServer(t *testing.T) {
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
-		h, err := server.Handler(server.Parts{Store: st, Intake: intake.New(st, testenv.Directory(t)), Log: slog.New(slog.DiscardHandler)})
+		h, err := server.Handler(server.Over(st, testenv.Directory(t), slog.New(slog.DiscardHandler)))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -19,18 +19,17 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/doorstep-post/doorstep/internal/backoffice"
 	"github.com/doorstep-post/doorstep/internal/config"
-	"github.com/doorstep-post/doorstep/internal/desk"
-	"github.com/doorstep-post/doorstep/internal/intake"
 	"github.com/doorstep-post/doorstep/internal/jobs"
 	"github.com/doorstep-post/doorstep/internal/notify"
+	"github.com/doorstep-post/doorstep/internal/portal"
 	"github.com/doorstep-post/doorstep/internal/postal"
+	"github.com/doorstep-post/doorstep/internal/requestlog"
 	"github.com/doorstep-post/doorstep/internal/server"
-	"github.com/doorstep-post/doorstep/internal/staffweb"
 	"github.com/doorstep-post/doorstep/internal/store"
 	"github.com/doorstep-post/doorstep/internal/store/postgres"
 	"github.com/doorstep-post/doorstep/internal/store/sqlite"
-	"github.com/doorstep-post/doorstep/internal/web"
 )
 
 const usage = `Doorstep takes India Post services to people's doorsteps: customers raise a request,
@@ -117,7 +116,7 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	if cfg.LogFormat == "json" {
 		h = slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(server.LogHandler(h))
+	return slog.New(requestlog.Handler(h))
 }
 
 // migratingStore is a backend that can bring its schema up to date.
@@ -221,7 +220,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, opts serveO
 	if err != nil {
 		return err
 	}
-	sender := &notify.Sender{Store: st, Templates: templates, SMS: smsGateway, Mail: mailGateway, PublicURL: cfg.PublicURL}
+	parts := server.Over(st, dir, log)
+	sender := &notify.Sender{Services: parts.Intake.Catalogue(), Templates: templates, SMS: smsGateway, Mail: mailGateway, PublicURL: cfg.PublicURL}
 	queue, err := openQueue(ctx, cfg, st, sender, log)
 	if err != nil {
 		return err
@@ -245,13 +245,15 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, opts serveO
 			log.Error("stopping the job queue", "err", err)
 		}
 	}()
-	var portalOptions []web.Option
+	var portalOptions []portal.Option
 	if outbox, ok := smsGateway.(*notify.Outbox); ok && outbox != nil {
-		portalOptions = append(portalOptions, web.LocalOutbox(outboxPath(cfg)))
+		portalOptions = append(portalOptions, portal.LocalOutbox(outboxPath(cfg)))
 	}
-	in := intake.New(st, dir).WithOTPRequired(cfg.OTPRequired)
-	handler, err := server.Handler(server.Parts{Store: st, Intake: in, Desk: desk.New(st, dir), Log: log, Portal: portalOptions,
-		Staff: staffweb.Options{SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://")}, TrustedProxies: cfg.TrustedProxies})
+	parts.Intake = parts.Intake.WithOTPRequired(cfg.OTPRequired)
+	parts.Portal = portalOptions
+	parts.Staff = backoffice.Options{SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://")}
+	parts.TrustedProxies = cfg.TrustedProxies
+	handler, err := server.Handler(parts)
 	if err != nil {
 		return err
 	}

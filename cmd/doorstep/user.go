@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/doorstep-post/doorstep/internal/catalogue"
 	"github.com/doorstep-post/doorstep/internal/config"
 	"github.com/doorstep-post/doorstep/internal/desk"
 	"github.com/doorstep-post/doorstep/internal/postal"
@@ -138,7 +139,7 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 		fmt.Fprintf(stderr, "doorstep user %s: %v\n", sub, err)
 		return 1
 	}
-	d := desk.New(st, dir)
+	d := desk.New(st, dir, catalogue.New(st))
 
 	var password string
 	if sub == "add" || sub == "passwd" {
@@ -162,7 +163,7 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 		n.Password = password
 		var a staff.Account
 		if a, err = d.CreateAccount(ctx, desk.System, n); err == nil {
-			fmt.Fprintf(stdout, "Created %q: %s.\n", a.Username, a.Scope().Describe())
+			fmt.Fprintf(stdout, "Created %q: %s.\n", a.Username, a.Describe())
 		}
 	case "list":
 		var accounts []staff.Account

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/doorstep-post/doorstep/internal/audit"
+	"github.com/doorstep-post/doorstep/internal/catalogue"
 	"github.com/doorstep-post/doorstep/internal/config"
 	"github.com/doorstep-post/doorstep/internal/demo"
 	"github.com/doorstep-post/doorstep/internal/desk"
@@ -102,7 +104,7 @@ func testUserCommands(t *testing.T, databaseURL string) {
 	}
 
 	st := openDatabase(t, databaseURL)
-	d := desk.New(st, testenv.Directory(t))
+	d := desk.New(st, testenv.Directory(t), catalogue.New(st))
 	login := func(password string) error {
 		_, err := d.Login(ctx, "ndl.gpo", password, "127.0.0.1")
 		return err
@@ -155,7 +157,7 @@ func testUserCommands(t *testing.T, databaseURL string) {
 	}
 
 	// Every change is in the audit log, by system.
-	entries, err := st.AuditLog(ctx, store.AuditQuery{Actor: desk.System.Account.Username, Limit: 50})
+	entries, err := st.AuditLog(ctx, audit.Query{Actor: desk.System.Account.Username, Limit: 50})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +255,7 @@ func TestServeDemo(t *testing.T) {
 
 	// Each account's password is shown once, in the box on stdout, and never logged.
 	st := openDatabase(t, databaseURL)
-	d := desk.New(st, testenv.Directory(t))
+	d := desk.New(st, testenv.Directory(t), catalogue.New(st))
 	accounts := regexp.MustCompile(`(?m)^\| (\S+)\s+(division|region|circle|admin)\s.*\s([a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4})\s+\|$`).FindAllStringSubmatch(stdout.String(), -1)
 	if len(accounts) != 5 {
 		t.Fatalf("%d accounts shown, want 5:\n%s", len(accounts), stdout.String())

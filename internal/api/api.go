@@ -8,19 +8,21 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"mime"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/doorstep-post/doorstep/internal/clientip"
 	"github.com/doorstep-post/doorstep/internal/desk"
+	"github.com/doorstep-post/doorstep/internal/htmlpage"
 	"github.com/doorstep-post/doorstep/internal/intake"
 	"github.com/doorstep-post/doorstep/internal/otp"
 	"github.com/doorstep-post/doorstep/internal/postal"
 	"github.com/doorstep-post/doorstep/internal/request"
-	"github.com/doorstep-post/doorstep/internal/store"
+	"github.com/doorstep-post/doorstep/internal/requestlog"
+	"github.com/doorstep-post/doorstep/internal/staff"
 )
 
 //go:embed openapi.json
@@ -39,35 +41,58 @@ const Prefix = "/api/v1/"
 type API struct {
 	intake *intake.Intake
 	desk   *desk.Desk
-	log    *slog.Logger
 	mux    *http.ServeMux
+	routes []Route
 }
 
 // New returns the API handler; mount it at Prefix.
-func New(in *intake.Intake, d *desk.Desk, log *slog.Logger) *API {
-	a := &API{intake: in, desk: d, log: log, mux: http.NewServeMux()}
-	a.routes()
+func New(in *intake.Intake, d *desk.Desk) *API {
+	a := &API{intake: in, desk: d, mux: http.NewServeMux()}
+	a.register()
 	return a
 }
 
-// routes is every URL of the API. Staff's routes take a bearer token (staffOnly); what each
-// role may do with a request depends on the request's place in the hierarchy, so the desk
-// decides that, the same for the API as for the web desk.
-func (a *API) routes() {
-	a.mux.HandleFunc("GET /api/v1/openapi.json", a.openAPI)
-	a.mux.HandleFunc("GET /api/v1/services", a.listServices)
-	a.mux.HandleFunc("GET /api/v1/pincodes/{pincode}", a.getPincode)
-	a.mux.HandleFunc("POST /api/v1/otp", a.requestOTP)
-	a.mux.HandleFunc("POST /api/v1/requests", a.createRequest)
-	a.mux.HandleFunc("GET /api/v1/requests", a.listRequestsByMobile)
-	a.mux.HandleFunc("GET /api/v1/requests/{reference}", a.getRequest)
-	a.mux.HandleFunc("POST /api/v1/requests/{reference}/cancel", a.cancelRequest)
+// Route is one URL pattern of the API and who may call it: Public for anyone, otherwise a
+// staff token whose account may do the action (staff.Account.May, asked of the account's
+// own part of the hierarchy; the desk asks again of the request acted on).
+type Route struct {
+	Pattern    string
+	Public     bool
+	Permission staff.Action // "" with a token: every staff account
+}
 
-	a.mux.HandleFunc("POST /api/v1/auth/token", a.issueToken)
-	a.mux.HandleFunc("DELETE /api/v1/auth/token", a.staffOnly(a.revokeToken))
-	a.mux.HandleFunc("GET /api/v1/desk/requests", a.staffOnly(a.listDeskRequests))
-	a.mux.HandleFunc("GET /api/v1/desk/requests/{reference}", a.staffOnly(a.getDeskRequest))
-	a.mux.HandleFunc("POST /api/v1/desk/requests/{reference}/status", a.staffOnly(a.changeRequestStatus))
+// Routes lists every route of the API, as registered.
+func (a *API) Routes() []Route { return slices.Clone(a.routes) }
+
+// anyAccount lets every staff token use a route (logging out).
+const anyAccount staff.Action = ""
+
+// register adds every URL of the API, each with who may call it.
+func (a *API) register() {
+	a.public("GET /api/v1/openapi.json", a.openAPI)
+	a.public("GET /api/v1/services", a.listServices)
+	a.public("GET /api/v1/pincodes/{pincode}", a.getPincode)
+	a.public("POST /api/v1/otp", a.requestOTP)
+	a.public("POST /api/v1/requests", a.createRequest)
+	a.public("GET /api/v1/requests", a.listRequestsByMobile)
+	a.public("GET /api/v1/requests/{reference}", a.getRequest)
+	a.public("POST /api/v1/requests/{reference}/cancel", a.cancelRequest)
+
+	a.public("POST /api/v1/auth/token", a.issueToken)
+	a.staff("DELETE /api/v1/auth/token", anyAccount, a.revokeToken)
+	a.staff("GET /api/v1/desk/requests", staff.ViewRequests, a.listDeskRequests)
+	a.staff("GET /api/v1/desk/requests/{reference}", staff.ViewRequests, a.getDeskRequest)
+	a.staff("POST /api/v1/desk/requests/{reference}/status", staff.ChangeStatus, a.changeRequestStatus)
+}
+
+func (a *API) public(pattern string, h http.HandlerFunc) {
+	a.routes = append(a.routes, Route{Pattern: pattern, Public: true})
+	a.mux.HandleFunc(pattern, h)
+}
+
+func (a *API) staff(pattern string, act staff.Action, h staffHandler) {
+	a.routes = append(a.routes, Route{Pattern: pattern, Permission: act})
+	a.mux.HandleFunc(pattern, a.staffOnly(act, h))
 }
 
 // ServeHTTP routes to the API's handlers, answering unknown paths and methods with problems
@@ -77,31 +102,15 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.mux.ServeHTTP(w, r)
 		return
 	}
-	// Let the mux decide between 404 and 405 (and its Allow header), then replace its body.
-	rec := &statusRecorder{header: http.Header{}}
-	a.mux.ServeHTTP(rec, r)
-	if allow := rec.header.Get("Allow"); allow != "" {
-		w.Header().Set("Allow", allow)
+	if allow := htmlpage.AllowedMethods(a.mux, r); len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		writeProblem(w, Problem{Status: http.StatusMethodNotAllowed, Code: CodeMethodNotAllowed,
+			Detail: fmt.Sprintf("%s is not allowed here; allowed: %s.", r.Method, strings.Join(allow, ", "))})
+		return
 	}
-	switch rec.code {
-	case http.StatusMethodNotAllowed:
-		writeProblem(w, Problem{Status: rec.code, Code: CodeMethodNotAllowed,
-			Detail: fmt.Sprintf("%s is not allowed here; allowed: %s.", r.Method, rec.header.Get("Allow"))})
-	default:
-		writeProblem(w, Problem{Status: http.StatusNotFound, Code: CodeNotFound,
-			Detail: "There is no such API endpoint. See " + Prefix + "openapi.json."})
-	}
+	writeProblem(w, Problem{Status: http.StatusNotFound, Code: CodeNotFound,
+		Detail: "There is no such API endpoint. See " + Prefix + "openapi.json."})
 }
-
-// statusRecorder keeps the status and headers the mux would send, and drops its body.
-type statusRecorder struct {
-	header http.Header
-	code   int
-}
-
-func (s *statusRecorder) Header() http.Header         { return s.header }
-func (s *statusRecorder) Write(b []byte) (int, error) { return len(b), nil }
-func (s *statusRecorder) WriteHeader(code int)        { s.code = code }
 
 func (a *API) openAPI(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
@@ -118,7 +127,7 @@ type serviceJSON struct {
 }
 
 func (a *API) listServices(w http.ResponseWriter, r *http.Request) {
-	services, err := a.intake.ActiveServices(r.Context())
+	services, err := a.intake.Catalogue().Active(r.Context())
 	if err != nil {
 		a.internalError(w, r, err)
 		return
@@ -202,7 +211,7 @@ func (a *API) createRequest(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, intake.ErrBadIdempotencyKey):
 		writeProblem(w, Problem{Status: http.StatusBadRequest, Code: CodeIdempotencyKey, Detail: err.Error() + "."})
 		return
-	case errors.Is(err, store.ErrIdempotencyKeyReused):
+	case errors.Is(err, intake.ErrIdempotencyKeyReused):
 		writeProblem(w, Problem{Status: http.StatusUnprocessableEntity, Code: CodeIdempotencyKeyReused,
 			Detail: "This Idempotency-Key was already used for a different request. Use a new key for a new request."})
 		return
@@ -338,17 +347,17 @@ type publicRequestJSON struct {
 }
 
 func (a *API) publicView(ctx context.Context, reqs []request.Request) ([]publicRequestJSON, error) {
-	names, err := a.serviceNames(ctx)
-	if err != nil {
-		return nil, err
-	}
 	out := make([]publicRequestJSON, len(reqs))
 	for i, req := range reqs {
+		name, err := a.intake.Catalogue().Name(ctx, req.ServiceCode)
+		if err != nil {
+			return nil, err
+		}
 		history := make([]eventJSON, len(req.History))
 		for j, e := range req.History {
 			history[j] = eventJSON{Status: string(e.Status), Label: e.Status.Label(), At: e.At}
 		}
-		out[i] = publicRequestJSON{Reference: req.Reference.String(), Service: req.ServiceCode, ServiceName: names[req.ServiceCode],
+		out[i] = publicRequestJSON{Reference: req.Reference.String(), Service: req.ServiceCode, ServiceName: name,
 			Status: string(req.Status), StatusLabel: req.Status.Label(), NameInitials: request.Initials(req.Name),
 			MobileMasked: request.MaskMobile(req.Mobile), Pincode: req.Pincode, Division: req.Division,
 			Region: optional(req.Region), Circle: req.Circle, CreatedAt: req.CreatedAt, UpdatedAt: req.UpdatedAt, History: history}
@@ -362,7 +371,7 @@ func (a *API) getRequest(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, request.ErrReferenceFormat), errors.Is(err, request.ErrReferenceCheck):
 		writeBadReference(w, err)
 		return
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, intake.ErrNotFound):
 		writeNoSuchRequest(w)
 		return
 	case err != nil:
@@ -420,7 +429,7 @@ func (a *API) cancelRequest(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if strings.TrimSpace(body.OTP) == "" {
-		sentTo, expires, err := a.desk.SendCancelCode(r.Context(), reference)
+		sentTo, expires, err := a.intake.SendCancelCode(r.Context(), reference)
 		if err != nil {
 			a.cancelFailed(w, r, err)
 			return
@@ -429,7 +438,7 @@ func (a *API) cancelRequest(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusAccepted, cancelCodeSentJSON{SentTo: sentTo, ExpiresAt: expires})
 		return
 	}
-	req, err := a.desk.CancelByCustomer(r.Context(), reference, body.OTP, clientip.Of(r))
+	req, err := a.intake.Cancel(r.Context(), reference, body.OTP, clientip.Of(r))
 	if err != nil {
 		a.cancelFailed(w, r, err)
 		return
@@ -442,12 +451,12 @@ func (a *API) cancelFailed(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.As(err, &invalid):
 		writeInvalid(w, invalid.Fields)
-	case errors.Is(err, desk.ErrNotFound):
+	case errors.Is(err, intake.ErrNotFound):
 		writeNoSuchRequest(w)
-	case errors.Is(err, desk.ErrCannotCancel):
+	case errors.Is(err, intake.ErrCannotCancel):
 		writeProblem(w, Problem{Status: http.StatusConflict, Code: CodeCannotCancel,
 			Detail: "This request is already completed, could not be served or was cancelled, so it can no longer be cancelled."})
-	case errors.Is(err, desk.ErrStatusChanged):
+	case errors.Is(err, intake.ErrChangedMeanwhile):
 		writeStatusChanged(w)
 	case errors.Is(err, otp.ErrRateLimited):
 		writeRateLimited(w)
@@ -484,10 +493,10 @@ func (a *API) listRequestsByMobile(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, requestListJSON{MobileMasked: request.MaskMobile(normalized), Requests: view})
 }
 
-// internalError is the one place an unexpected API failure is logged; the client learns
-// nothing of the cause.
+// internalError answers an unexpected failure, whose cause goes to the request's log line;
+// the client learns nothing of it.
 func (a *API) internalError(w http.ResponseWriter, r *http.Request, err error) {
-	a.log.ErrorContext(r.Context(), "api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	requestlog.Fail(r.Context(), "api", err)
 	writeProblem(w, Problem{Status: http.StatusInternalServerError, Code: CodeInternal,
 		Detail: "Something went wrong on our side. Nothing was changed; please try again."})
 }

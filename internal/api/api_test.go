@@ -21,8 +21,10 @@ import (
 
 	"github.com/doorstep-post/doorstep/internal/desk"
 	"github.com/doorstep-post/doorstep/internal/intake"
+	"github.com/doorstep-post/doorstep/internal/requestlog"
 	"github.com/doorstep-post/doorstep/internal/store"
 	"github.com/doorstep-post/doorstep/internal/testenv"
+	"github.com/doorstep-post/doorstep/internal/testenv/fixture"
 )
 
 // testAPI is the API on a real SQLite file, behind a real HTTP server, with a client that
@@ -38,13 +40,13 @@ type testAPI struct {
 
 func newTestAPI(t *testing.T, st store.Store) *testAPI {
 	t.Helper()
-	dir := testenv.Directory(t)
-	return newTestAPIWith(t, intake.New(st, dir), desk.New(st, dir))
+	w := fixture.New(t, st)
+	return newTestAPIWith(t, w.Intake, w.Desk)
 }
 
 func newTestAPIWith(t *testing.T, in *intake.Intake, d *desk.Desk) *testAPI {
 	t.Helper()
-	srv := httptest.NewServer(New(in, d, slog.New(slog.DiscardHandler)))
+	srv := httptest.NewServer(requestlog.Middleware(slog.New(slog.DiscardHandler), New(in, d)))
 	t.Cleanup(srv.Close)
 	spec := sharedSpec(t)
 	return &testAPI{t: t, url: srv.URL, intake: in, desk: d, spec: spec,
@@ -215,7 +217,7 @@ func TestServices(t *testing.T) {
 		if len(services) != 7 || services[0].Code != "article_booking" || services[0].NameHi == "" {
 			t.Fatalf("services = %+v", services)
 		}
-		if err := a.intake.SetServiceActive(context.Background(), "aeps_cash", false); err != nil {
+		if err := a.intake.Catalogue().SetActive(context.Background(), "aeps_cash", false); err != nil {
 			t.Fatal(err)
 		}
 		a.get("/api/v1/services").decode(t, &services)
@@ -518,8 +520,8 @@ func TestOpenAPIDocumentServed(t *testing.T) {
 func TestOneTimeCodes(t *testing.T) {
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		code := "482913"
-		dir := testenv.Directory(t)
-		a := newTestAPIWith(t, intake.New(st, dir).WithOTPRequired(true).WithCodes(func() string { return code }), desk.New(st, dir))
+		w := fixture.New(t, st)
+		a := newTestAPIWith(t, w.Intake.WithOTPRequired(true).WithCodes(func() string { return code }), w.Desk)
 
 		r := a.do(http.MethodPost, "/api/v1/otp", `{"mobile":"12345"}`, nil)
 		if p := r.problem(t); r.status != http.StatusUnprocessableEntity || p.Errors["mobile"] == "" {

@@ -10,8 +10,10 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/doorstep-post/doorstep/internal/catalogue"
 	"github.com/doorstep-post/doorstep/internal/desk"
 	"github.com/doorstep-post/doorstep/internal/intake"
+	"github.com/doorstep-post/doorstep/internal/requestlog"
 	"github.com/doorstep-post/doorstep/internal/testenv"
 )
 
@@ -20,7 +22,8 @@ import (
 func benchAPI(b *testing.B, backend testenv.Backend) http.Handler {
 	st := backend.Open(b)
 	dir := testenv.Directory(b)
-	return New(intake.New(st, dir), desk.New(st, dir), slog.New(slog.DiscardHandler))
+	cat := catalogue.New(st)
+	return requestlog.Middleware(slog.New(slog.DiscardHandler), New(intake.New(st, dir, cat), desk.New(st, dir, cat)))
 }
 
 var pincodes = []string{"110001", "400001", "560001", "226001", "700001", "600001", "500001", "380001"}

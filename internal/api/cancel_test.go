@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/doorstep-post/doorstep/internal/desk"
+	"github.com/doorstep-post/doorstep/internal/audit"
 	"github.com/doorstep-post/doorstep/internal/request"
 	"github.com/doorstep-post/doorstep/internal/store"
 	"github.com/doorstep-post/doorstep/internal/testenv"
@@ -32,7 +32,7 @@ func TestCustomerCancels(t *testing.T) {
 		}
 
 		var view publicRequestJSON
-		r = s.do(http.MethodPost, path, `{"otp":"123 456"}`, nil)
+		r = s.do(http.MethodPost, path, `{"otp":"246 810"}`, nil)
 		r.decode(t, &view)
 		if r.status != http.StatusOK || view.Status != "cancelled" || view.MobileMasked != "******3210" || len(view.History) != 2 {
 			t.Fatalf("cancel: %d %s", r.status, r.body)
@@ -43,7 +43,7 @@ func TestCustomerCancels(t *testing.T) {
 			}
 		}
 		req, err := s.intake.Track(context.Background(), ref)
-		if err != nil || req.History[1].Actor != desk.CustomerActor {
+		if err != nil || req.History[1].Actor != audit.Customer {
 			t.Errorf("history %+v, %v", req.History, err)
 		}
 		notes, _ := st.NotificationsForRequest(context.Background(), req.ID)

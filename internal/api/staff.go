@@ -13,7 +13,6 @@ import (
 	"github.com/doorstep-post/doorstep/internal/desk"
 	"github.com/doorstep-post/doorstep/internal/request"
 	"github.com/doorstep-post/doorstep/internal/staff"
-	"github.com/doorstep-post/doorstep/internal/store"
 )
 
 // The staff API: postmen's and Division staff's mobile app. Every rule (who sees which
@@ -25,8 +24,9 @@ const realm = `Bearer realm="doorstep"`
 // staffHandler serves a request made with a working bearer token, as actor.
 type staffHandler func(w http.ResponseWriter, r *http.Request, actor desk.Actor)
 
-// staffOnly lets through only requests with a working staff token.
-func (a *API) staffOnly(h staffHandler) http.HandlerFunc {
+// staffOnly lets through only requests with a working staff token whose account may do act
+// at all (anyAccount: every account).
+func (a *API) staffOnly(act staff.Action, h staffHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		token, ok := bearerToken(r)
 		if !ok {
@@ -40,6 +40,10 @@ func (a *API) staffOnly(h staffHandler) http.HandlerFunc {
 			return
 		case err != nil:
 			a.internalError(w, r, err)
+			return
+		}
+		if act != anyAccount && !account.MayAtAll(act) {
+			writeForbidden(w)
 			return
 		}
 		h(w, r, desk.Actor{Account: account, IP: clientip.Of(r)})
@@ -175,6 +179,9 @@ type staffRequestJSON struct {
 	CreatedAt   time.Time        `json:"created_at"`
 	UpdatedAt   time.Time        `json:"updated_at"`
 	History     []staffEventJSON `json:"history"`
+	// Version counts the request's changes; a status change can be made conditional on it
+	// (expected_version, or If-Match with the ETag).
+	Version int `json:"version"`
 	// NextStatuses are where this account may move the request: empty for those who only
 	// watch it, and for a request whose status is final.
 	NextStatuses []string `json:"next_statuses"`
@@ -187,12 +194,13 @@ func staffView(actor desk.Actor, r request.Request, serviceNames map[string]stri
 		Status: string(r.Status), StatusLabel: r.Status.Label(), Name: r.Name, Address: r.Address, Pincode: r.Pincode,
 		Mobile: r.Mobile, Email: r.Email, Details: optional(r.Details), Language: string(r.Language), Division: r.Division,
 		Region: optional(r.Region), Circle: r.Circle, District: r.District, State: r.State, AssignedTo: optional(r.AssignedTo),
-		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, History: make([]staffEventJSON, len(r.History)), NextStatuses: []string{}}
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, History: make([]staffEventJSON, len(r.History)), Version: r.Version(),
+		NextStatuses: []string{}}
 	for i, e := range r.History {
 		v.History[i] = staffEventJSON{Status: string(e.Status), Label: e.Status.Label(), At: e.At,
 			Remarks: optional(e.Remarks), Actor: optional(e.Actor), AssignedTo: optional(e.AssignedTo)}
 	}
-	if actor.Account.Scope().CanChange(r) {
+	if actor.Account.May(staff.ChangeStatus, staff.UnitOf(r)) {
 		for _, s := range request.NextStatuses(r.Status) {
 			v.NextStatuses = append(v.NextStatuses, string(s))
 		}
@@ -200,9 +208,9 @@ func staffView(actor desk.Actor, r request.Request, serviceNames map[string]stri
 	return v
 }
 
-func notificationsView(notes []store.Notification) []notificationJSON {
-	out := make([]notificationJSON, len(notes))
-	for i, n := range notes {
+func messagesView(msgs []desk.Message) []notificationJSON {
+	out := make([]notificationJSON, len(msgs))
+	for i, n := range msgs {
 		out[i] = notificationJSON{ID: n.ID, Channel: n.Channel, Kind: n.Kind, Recipient: n.Recipient, Status: n.Status,
 			Attempts: n.Attempts, LastError: optional(n.LastError), CreatedAt: n.CreatedAt}
 		if !n.SentAt.IsZero() {
@@ -257,40 +265,80 @@ func (a *API) listDeskRequests(w http.ResponseWriter, r *http.Request, actor des
 	})
 }
 
-// getDeskRequest is one request with its history and the messages sent about it.
+// getDeskRequest is one request with its history and the messages sent about it. Its ETag
+// is its version.
 func (a *API) getDeskRequest(w http.ResponseWriter, r *http.Request, actor desk.Actor) {
-	req, notes, err := a.desk.Request(r.Context(), actor, r.PathValue("reference"))
+	req, msgs, err := a.desk.Request(r.Context(), actor, r.PathValue("reference"))
 	if err != nil {
 		a.deskFailed(w, r, err)
 		return
 	}
+	w.Header().Set("ETag", etag(req.Version()))
 	a.writeStaffJSON(w, r, func(names map[string]string) any {
 		view := staffView(actor, req, names)
-		n := notificationsView(notes)
+		n := messagesView(msgs)
 		view.Notifications = &n
 		return view
 	})
 }
 
+// etag is the entity tag of a request's version.
+func etag(version int) string { return `"` + strconv.Itoa(version) + `"` }
+
 type statusChangeJSON struct {
 	Status     string `json:"status"`
 	Remarks    string `json:"remarks"`
 	AssignedTo string `json:"assigned_to"`
+	// ExpectedVersion, if given, is the version the change was decided on.
+	ExpectedVersion *int `json:"expected_version"`
+}
+
+// expectedVersion is the version a status change was decided on: from the body's
+// expected_version or the If-Match header (the ETag of GET), desk.AnyVersion if neither
+// was given. It explains what is wrong with them in field errors.
+func expectedVersion(r *http.Request, body statusChangeJSON) (int, map[string]string) {
+	errs := map[string]string{}
+	version := desk.AnyVersion
+	if body.ExpectedVersion != nil {
+		if *body.ExpectedVersion < 1 {
+			errs["expected_version"] = "A version is a whole number from 1, as GET gives it."
+		}
+		version = *body.ExpectedVersion
+	}
+	if match := strings.TrimSpace(r.Header.Get("If-Match")); match != "" && match != "*" {
+		n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(match, `"`), `"`))
+		switch {
+		case err != nil || n < 1 || !strings.HasPrefix(match, `"`) || !strings.HasSuffix(match, `"`):
+			errs["If-Match"] = `Give one ETag as GET gives it, like "3".`
+		case body.ExpectedVersion != nil && n != *body.ExpectedVersion:
+			errs["If-Match"] = "If-Match and expected_version name different versions; give one."
+		default:
+			version = n
+		}
+	}
+	return version, errs
 }
 
 // changeRequestStatus moves a request along the workflow; the customer's messages are
-// queued with the change.
+// queued with the change. With an expected version, a request changed since is refused (409)
+// in the statement that would have changed it.
 func (a *API) changeRequestStatus(w http.ResponseWriter, r *http.Request, actor desk.Actor) {
 	var body statusChangeJSON
 	if !decodeJSON(w, r, &body) {
 		return
 	}
+	version, errs := expectedVersion(r, body)
+	if len(errs) > 0 {
+		writeInvalid(w, errs)
+		return
+	}
 	changed, err := a.desk.Change(r.Context(), actor, r.PathValue("reference"),
-		request.Change{To: request.Status(body.Status), Remarks: body.Remarks, AssignedTo: body.AssignedTo})
+		request.Change{To: request.Status(body.Status), Remarks: body.Remarks, AssignedTo: body.AssignedTo}, version)
 	if err != nil {
 		a.deskFailed(w, r, err)
 		return
 	}
+	w.Header().Set("ETag", etag(changed.Version()))
 	a.writeStaffJSON(w, r, func(names map[string]string) any { return staffView(actor, changed, names) })
 }
 
@@ -317,9 +365,8 @@ func (a *API) deskFailed(w http.ResponseWriter, r *http.Request, err error) {
 		writeProblem(w, Problem{Status: http.StatusNotFound, Code: CodeNotFound,
 			Detail: "There is no request with this reference number in your part of the hierarchy."})
 	case errors.Is(err, desk.ErrForbidden):
-		writeProblem(w, Problem{Status: http.StatusForbidden, Code: CodeForbidden,
-			Detail: "Your account may not do this: only staff of the request's own Division change its status."})
-	case errors.Is(err, desk.ErrStatusChanged):
+		writeForbidden(w)
+	case errors.Is(err, desk.ErrChangedMeanwhile):
 		writeStatusChanged(w)
 	default:
 		a.internalError(w, r, err)
@@ -329,13 +376,11 @@ func (a *API) deskFailed(w http.ResponseWriter, r *http.Request, err error) {
 // serviceNames maps every service's code to its name, including services switched off since
 // (a request keeps its service).
 func (a *API) serviceNames(ctx context.Context) (map[string]string, error) {
-	services, err := a.intake.AllServices(ctx)
-	if err != nil {
-		return nil, err
-	}
-	names := make(map[string]string, len(services))
-	for _, svc := range services {
-		names[svc.Code] = svc.Name
-	}
-	return names, nil
+	return a.intake.Catalogue().Names(ctx)
+}
+
+// writeForbidden answers an account that may see a request but not do what it asked.
+func writeForbidden(w http.ResponseWriter) {
+	writeProblem(w, Problem{Status: http.StatusForbidden, Code: CodeForbidden,
+		Detail: "Your account may not do this: only staff of the request's own Division change its status."})
 }

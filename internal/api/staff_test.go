@@ -7,69 +7,41 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/doorstep-post/doorstep/internal/desk"
-	"github.com/doorstep-post/doorstep/internal/intake"
 	"github.com/doorstep-post/doorstep/internal/request"
 	"github.com/doorstep-post/doorstep/internal/store"
 	"github.com/doorstep-post/doorstep/internal/testenv"
+	"github.com/doorstep-post/doorstep/internal/testenv/fixture"
 )
 
-const staffPassword = "a long enough password"
+const staffPassword = fixture.Password
 
-// staffAccounts are the accounts tests can ask for, along one branch of the hierarchy: Agra
-// and Mathura Divisions are in Agra Region, in Uttar Pradesh Circle.
-var staffAccounts = map[string]desk.NewAccount{
-	"agra":        {Username: "agra", Role: "division", Unit: "Agra Division"},
-	"mathura":     {Username: "mathura", Role: "division", Unit: "Mathura Division"},
-	"agra.region": {Username: "agra.region", Role: "region", Unit: "Agra Region"},
-	"up.circle":   {Username: "up.circle", Role: "circle", Unit: "Uttar Pradesh Circle"},
-	"admin":       {Username: "admin", Role: "admin"},
-}
-
-// Pincodes of the two Divisions.
+// Pincodes of the two Divisions of Agra Region (fixture.Accounts).
 const (
 	agraPincode    = "282001"
 	mathuraPincode = "281001"
 )
 
-// staffAPI is the API with staff accounts, over a desk whose clock tests can move and whose
-// one-time codes are always cancelCode.
+// staffAPI is the API over the fixture's world, whose clock tests can move and whose
+// one-time codes are always fixture.Code.
 type staffAPI struct {
 	*testAPI
-	st  store.Store
-	now atomic.Pointer[time.Time]
+	st    store.Store
+	world *fixture.World
 }
 
-const cancelCode = "123456"
-
-// newStaffAPI creates the named accounts (each costs a password hash: ask only for those
-// the test uses).
-func newStaffAPI(t *testing.T, st store.Store, usernames ...string) *staffAPI {
+// newStaffAPI serves the API over the fixture's world on st; its clock starts now.
+func newStaffAPI(t *testing.T, st store.Store) *staffAPI {
 	t.Helper()
-	dir := testenv.Directory(t)
-	s := &staffAPI{st: st}
-	start := time.Now()
-	s.now.Store(&start)
-	d := desk.New(st, dir).WithClock(func() time.Time { return *s.now.Load() }).WithCodes(func() string { return cancelCode })
-	for _, name := range usernames {
-		acc := staffAccounts[name]
-		acc.Password = staffPassword
-		if _, err := d.CreateAccount(context.Background(), desk.System, acc); err != nil {
-			t.Fatalf("CreateAccount %s: %v", name, err)
-		}
-	}
-	s.testAPI = newTestAPIWith(t, intake.New(st, dir), d)
-	return s
+	w := fixture.NewAt(t, st, time.Now())
+	return &staffAPI{st: st, world: w, testAPI: newTestAPIWith(t, w.Intake, w.Desk)}
 }
 
-func (s *staffAPI) advance(d time.Duration) {
-	next := s.now.Load().Add(d)
-	s.now.Store(&next)
-}
+func (s *staffAPI) advance(d time.Duration) { s.world.SetTime(s.world.Now().Add(d)) }
 
 func credentials(username, password string) string {
 	return fmt.Sprintf(`{"username":%q,"password":%q}`, username, password)
@@ -129,7 +101,7 @@ func wantProblem(t *testing.T, what string, r response, status int, code string)
 
 func TestStaffTokens(t *testing.T) {
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
-		s := newStaffAPI(t, st, "agra", "mathura", "up.circle")
+		s := newStaffAPI(t, st)
 		const deskPath = "/api/v1/desk/requests"
 
 		r := s.do(http.MethodPost, "/api/v1/auth/token", credentials(" Agra ", staffPassword), nil)
@@ -221,7 +193,7 @@ func TestStaffTokens(t *testing.T) {
 
 func TestStaffDeskListing(t *testing.T) {
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
-		s := newStaffAPI(t, st, "agra")
+		s := newStaffAPI(t, st)
 		var refs []string
 		for i := range 5 {
 			refs = append(refs, s.submit(agraPincode, fmt.Sprintf("98111111%02d", i)))
@@ -302,7 +274,7 @@ func TestStaffDeskListing(t *testing.T) {
 
 func TestStaffScopes(t *testing.T) {
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
-		s := newStaffAPI(t, st, "agra", "mathura", "agra.region", "up.circle", "admin")
+		s := newStaffAPI(t, st)
 		ref := s.submit(agraPincode, "9811111111")
 		path := "/api/v1/desk/requests/" + ref
 		change := `{"status":"in_progress","assigned_to":"Ravi"}`
@@ -354,7 +326,7 @@ func TestStaffScopes(t *testing.T) {
 
 func TestStaffStatusChanges(t *testing.T) {
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
-		s := newStaffAPI(t, st, "agra")
+		s := newStaffAPI(t, st)
 		ref := s.submit(agraPincode, "9811111111")
 		path := "/api/v1/desk/requests/" + ref
 		token := s.login("agra")
@@ -423,6 +395,80 @@ func TestStaffStatusChanges(t *testing.T) {
 			if want := map[string]string{"sms": "9811111111", "email": "asha@example.com"}[n.Channel]; n.Recipient != want || n.Status != store.NotificationQueued {
 				t.Errorf("notification %+v", n)
 			}
+		}
+	})
+}
+
+// TestConditionalStatusChange: GET gives a request's version and its ETag; a change sent
+// with either is refused once the request has another version, and two changes decided on
+// the same version, sent at once, cannot both be made.
+func TestConditionalStatusChange(t *testing.T) {
+	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
+		s := newStaffAPI(t, st)
+		ref := s.submit(agraPincode, "9811111111")
+		token := s.login("agra")
+		path := "/api/v1/desk/requests/" + ref
+		withHeader := func(method, path, body string, h map[string]string) response {
+			t.Helper()
+			h["Authorization"] = "Bearer " + token
+			return s.do(method, path, body, h)
+		}
+
+		var view staffRequestJSON
+		r := s.as(token, http.MethodGet, path, "")
+		r.decode(t, &view)
+		if r.status != http.StatusOK || view.Version != 1 || r.header.Get("ETag") != `"1"` {
+			t.Fatalf("GET: %d, version %d, ETag %q", r.status, view.Version, r.header.Get("ETag"))
+		}
+		r = withHeader(http.MethodPost, path+"/status", `{"status":"in_progress","assigned_to":"Ravi"}`, map[string]string{"If-Match": `"1"`})
+		if r.status != http.StatusOK || r.header.Get("ETag") != `"2"` {
+			t.Fatalf("change with the current ETag: %d %s, ETag %q", r.status, r.body, r.header.Get("ETag"))
+		}
+		// Decided on version 1: refused, whichever way it says so.
+		wantProblem(t, "stale If-Match", withHeader(http.MethodPost, path+"/status", `{"status":"in_progress","assigned_to":"Sita"}`,
+			map[string]string{"If-Match": `"1"`}), http.StatusConflict, CodeStatusChanged)
+		wantProblem(t, "stale expected_version", s.as(token, http.MethodPost, path+"/status",
+			`{"status":"in_progress","assigned_to":"Sita","expected_version":1}`), http.StatusConflict, CodeStatusChanged)
+		for _, tc := range []struct{ body, ifMatch, field string }{
+			{`{"status":"completed","expected_version":0}`, "", "expected_version"},
+			{`{"status":"completed"}`, "W/\"2\"", "If-Match"},
+			{`{"status":"completed"}`, "2", "If-Match"},
+			{`{"status":"completed","expected_version":2}`, `"3"`, "If-Match"},
+		} {
+			h := map[string]string{}
+			if tc.ifMatch != "" {
+				h["If-Match"] = tc.ifMatch
+			}
+			p := wantProblem(t, "version "+tc.body+" "+tc.ifMatch, withHeader(http.MethodPost, path+"/status", tc.body, h),
+				http.StatusUnprocessableEntity, CodeValidation)
+			if p.Errors[tc.field] == "" {
+				t.Errorf("%s %s: no message for %s: %v", tc.body, tc.ifMatch, tc.field, p.Errors)
+			}
+		}
+		if got, err := s.intake.Track(context.Background(), ref); err != nil || got.Version() != 2 || got.AssignedTo != "Ravi" {
+			t.Errorf("refused changes changed the request: version %d, assigned to %q", got.Version(), got.AssignedTo)
+		}
+
+		// Two postmen's apps re-assign it at once, both having seen version 2.
+		for round := range 5 {
+			version := 2 + round
+			statuses := make([]int, 2)
+			var wg sync.WaitGroup
+			for i := range statuses {
+				wg.Go(func() {
+					body := fmt.Sprintf(`{"status":"in_progress","assigned_to":"postman %d-%d","expected_version":%d}`, round, i, version)
+					statuses[i] = s.as(token, http.MethodPost, path+"/status", body).status
+				})
+			}
+			wg.Wait()
+			slices.Sort(statuses)
+			if !slices.Equal(statuses, []int{http.StatusOK, http.StatusConflict}) {
+				t.Fatalf("round %d: two changes at version %d answered %v, want one 200 and one 409", round, version, statuses)
+			}
+		}
+		s.as(token, http.MethodGet, path, "").decode(t, &view)
+		if view.Version != 7 {
+			t.Errorf("after five rounds the request is at version %d, want 7 (one change a round)", view.Version)
 		}
 	})
 }

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/doorstep-post/doorstep/internal/catalogue"
 	"github.com/doorstep-post/doorstep/internal/desk"
 	"github.com/doorstep-post/doorstep/internal/postal"
 	"github.com/doorstep-post/doorstep/internal/request"
@@ -93,7 +94,7 @@ func Seed(ctx context.Context, st store.Store, dir *postal.Directory, opts Optio
 		return Result{}, err
 	}
 
-	d := desk.New(st, dir).WithClock(func() time.Time { return now })
+	d := desk.New(st, dir, catalogue.New(st)).WithClock(func() time.Time { return now })
 	res := Result{ByStatus: map[request.Status]int{}}
 	for _, a := range accountsToMake() {
 		a.Password = newPassword(a.Username)

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/doorstep-post/doorstep/internal/audit"
+	"github.com/doorstep-post/doorstep/internal/catalogue"
 	"github.com/doorstep-post/doorstep/internal/demo"
 	"github.com/doorstep-post/doorstep/internal/desk"
 	"github.com/doorstep-post/doorstep/internal/request"
@@ -24,7 +26,7 @@ func TestSeed(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		d := desk.New(st, dir).WithClock(func() time.Time { return now })
+		d := desk.New(st, dir, catalogue.New(st)).WithClock(func() time.Time { return now })
 
 		// One account of each role, on a unit the directory has, that logs in with the
 		// password shown and sees its part of the demo.
@@ -90,7 +92,7 @@ func TestSeed(t *testing.T) {
 			t.Errorf("the oldest request is from %v, want close to 30 days before %v", oldest, now)
 		}
 
-		audit, err := st.AuditLog(ctx, store.AuditQuery{Limit: 100})
+		audit, err := st.AuditLog(ctx, audit.Query{Limit: 100})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -142,7 +144,7 @@ func checkRequest(t *testing.T, r request.Request, now time.Time) {
 		if e.Status == request.StatusInProgress && e.AssignedTo == "" {
 			t.Errorf("%s: moved to in progress without being assigned", r.Reference)
 		}
-		if e.Actor == "" || e.Actor == desk.CustomerActor && e.Status != request.StatusCancelled {
+		if e.Actor == "" || e.Actor == audit.Customer && e.Status != request.StatusCancelled {
 			t.Errorf("%s: change %d by %q", r.Reference, i, e.Actor)
 		}
 	}
@@ -156,7 +158,7 @@ func TestSeedRefusesADatabaseInUse(t *testing.T) {
 	dir := testenv.Directory(t)
 	ctx := context.Background()
 	st := testenv.SQLite(t)
-	if _, err := desk.New(st, dir).CreateAccount(ctx, desk.System, desk.NewAccount{Username: "admin", Role: "admin", Password: "a long enough password"}); err != nil {
+	if _, err := desk.New(st, dir, catalogue.New(st)).CreateAccount(ctx, desk.System, desk.NewAccount{Username: "admin", Role: "admin", Password: "a long enough password"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := demo.Seed(ctx, st, dir, demo.Options{}); !errors.Is(err, demo.ErrNotEmpty) {

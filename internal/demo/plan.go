@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/doorstep-post/doorstep/internal/desk"
+	"github.com/doorstep-post/doorstep/internal/audit"
 	"github.com/doorstep-post/doorstep/internal/request"
 )
 
@@ -316,7 +316,7 @@ func (g *generator) history(outcome request.Status, created time.Time, a area) [
 			p.byStaff(assign(), actor, 30*time.Minute, 20*time.Hour)
 		}
 		// Customers cancel at any hour.
-		p.add(request.Change{To: request.StatusCancelled, Remarks: remarkByCustomer}, desk.CustomerActor,
+		p.add(request.Change{To: request.StatusCancelled, Remarks: remarkByCustomer}, audit.Customer,
 			p.last.Add(g.between(10*time.Minute, 20*time.Hour)).Truncate(time.Millisecond))
 	}
 	return p.changes

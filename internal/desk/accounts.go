@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/doorstep-post/doorstep/internal/audit"
+	"github.com/doorstep-post/doorstep/internal/catalogue"
 	"github.com/doorstep-post/doorstep/internal/request"
 	"github.com/doorstep-post/doorstep/internal/staff"
 	"github.com/doorstep-post/doorstep/internal/store"
@@ -18,12 +20,7 @@ type NewAccount struct {
 	Password string
 }
 
-func requireAdmin(actor Actor) error {
-	if actor.Account.Role != staff.RoleAdmin {
-		return ErrForbidden
-	}
-	return nil
-}
+func requireAdmin(actor Actor) error { return actor.may(staff.ManageAccounts, staff.Nation) }
 
 // CreateAccount makes an account (admins only). Errors: a *request.ValidationError with a
 // message per field (an unknown unit's message suggests the closest names), ErrForbidden.
@@ -121,23 +118,23 @@ func (d *Desk) ResetPassword(ctx context.Context, actor Actor, username, passwor
 }
 
 // AuditLog lists audit entries, newest first (admins only).
-func (d *Desk) AuditLog(ctx context.Context, actor Actor, q store.AuditQuery) ([]store.AuditEntry, error) {
-	if err := requireAdmin(actor); err != nil {
+func (d *Desk) AuditLog(ctx context.Context, actor Actor, q audit.Query) ([]audit.Entry, error) {
+	if err := actor.may(staff.ReadAudit, staff.Nation); err != nil {
 		return nil, err
 	}
 	return d.store.AuditLog(ctx, q)
 }
 
-// Services lists the whole catalogue, active or not, for staff's filters and the admin page.
-func (d *Desk) Services(ctx context.Context) ([]request.Service, error) { return d.store.Services(ctx) }
-
-// SetServiceActive switches a service of the catalogue on or off (admins only). Other
-// instances' catalogue caches see it within intake.CatalogueTTL.
+// SetServiceActive switches a service of the catalogue on or off (admins only). This
+// instance offers or refuses it at once; others within catalogue.TTL. ErrUnknownService.
 func (d *Desk) SetServiceActive(ctx context.Context, actor Actor, code string, active bool) error {
-	if err := requireAdmin(actor); err != nil {
+	if err := actor.may(staff.ManageServices, staff.Nation); err != nil {
 		return err
 	}
-	if err := d.store.SetServiceActive(ctx, code, active); err != nil {
+	switch err := d.catalogue.SetActive(ctx, code, active); {
+	case errors.Is(err, catalogue.ErrUnknownService):
+		return ErrUnknownService
+	case err != nil:
 		return err
 	}
 	return d.Audit(ctx, actor, "service_active", code, fmt.Sprint(active))

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/doorstep-post/doorstep/internal/catalogue"
 	"github.com/doorstep-post/doorstep/internal/desk"
 	"github.com/doorstep-post/doorstep/internal/request"
 	"github.com/doorstep-post/doorstep/internal/staff"
@@ -38,7 +39,7 @@ func BenchmarkDeskList(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			d := desk.New(st, testenv.Directory(b))
+			d := desk.New(st, testenv.Directory(b), catalogue.New(st))
 			ctx := context.Background()
 			actor := desk.Actor{Account: staff.Account{Username: "agra", Role: staff.RoleDivision, Unit: "Agra Division"}}
 			first, err := d.List(ctx, actor, desk.Filter{Statuses: request.OpenStatuses, Limit: 50})

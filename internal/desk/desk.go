@@ -1,7 +1,8 @@
 // Package desk is what postal staff do: log in, work through their Division's requests and
 // move them along the workflow, watch their part of the hierarchy, and (admins) manage
-// accounts. The staff web pages, the staff JSON API and the command line all call it, so all
-// apply the same rules, scopes and audit. It knows neither HTTP nor SQL.
+// accounts and the service catalogue. The staff web pages, the staff JSON API and the
+// command line all call it, so all apply the same rules, permissions (staff.Account.May)
+// and audit. It knows neither HTTP nor SQL, and answers with its own types and errors.
 package desk
 
 import (
@@ -15,7 +16,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/doorstep-post/doorstep/internal/otp"
+	"github.com/doorstep-post/doorstep/internal/audit"
+	"github.com/doorstep-post/doorstep/internal/catalogue"
 	"github.com/doorstep-post/doorstep/internal/postal"
 	"github.com/doorstep-post/doorstep/internal/request"
 	"github.com/doorstep-post/doorstep/internal/staff"
@@ -29,12 +31,18 @@ var (
 	ErrNotFound = errors.New("no such request in your part of the hierarchy")
 	// ErrForbidden: the actor may see this but not do it.
 	ErrForbidden = errors.New("your role may not do this")
-	// ErrStatusChanged: someone changed the request meanwhile; look again.
-	ErrStatusChanged = errors.New("someone else changed this request meanwhile; here it is as it is now")
+	// ErrChangedMeanwhile: someone changed the request since the version the change was
+	// decided on; look again.
+	ErrChangedMeanwhile = errors.New("someone else changed this request meanwhile; here it is as it is now")
 	// ErrSessionEnded: the account was disabled or its password changed since login.
 	ErrSessionEnded = errors.New("your session has ended; please log in again")
 	// ErrNoAccount: an account named in an admin action does not exist.
 	ErrNoAccount = errors.New("no such account")
+	// ErrNotRetryable: only a failed message can be sent again, and not a one-time code
+	// (the customer asks for a new one).
+	ErrNotRetryable = errors.New("only a failed message can be sent again, and not a one-time code")
+	// ErrUnknownService: the catalogue has no service with that code.
+	ErrUnknownService = errors.New("no such service")
 )
 
 // TokenTTL is how long a staff API token lasts: a week of a postman's app use before the
@@ -47,25 +55,62 @@ type Actor struct {
 	IP      string
 }
 
-func (a Actor) audit(action, target, details string) store.AuditEntry {
-	return store.AuditEntry{Actor: a.Account.Username, Role: string(a.Account.Role), Unit: a.Account.Unit, IP: a.IP,
+func (a Actor) audit(action, target, details string) audit.Entry {
+	return audit.Entry{Actor: a.Account.Username, Role: string(a.Account.Role), Unit: a.Account.Unit, IP: a.IP,
 		Action: action, Target: target, Details: details}
 }
 
+// may checks a permission, as ErrForbidden.
+func (a Actor) may(act staff.Action, u staff.Unit) error {
+	if !a.Account.May(act, u) {
+		return ErrForbidden
+	}
+	return nil
+}
+
 // System is the actor for what the command line and the demo do.
-var System = Actor{Account: staff.Account{Username: "system", Role: staff.RoleAdmin}, IP: "local"}
+var System = Actor{Account: staff.Account{Username: audit.System, Role: staff.RoleAdmin}, IP: "local"}
+
+// Store is what the desk keeps and reads.
+type Store interface {
+	CreateAccount(ctx context.Context, a staff.Account, entry audit.Entry) (staff.Account, error)
+	AccountByUsername(ctx context.Context, username string) (staff.Account, error)
+	AccountByID(ctx context.Context, id int64) (staff.Account, error)
+	Accounts(ctx context.Context) ([]staff.Account, error)
+	SetAccountDisabled(ctx context.Context, id int64, disabled bool, at time.Time, entry audit.Entry) error
+	SetPassword(ctx context.Context, id int64, hash string, at time.Time, entry audit.Entry) error
+	RecordLoginFailure(ctx context.Context, id int64, at time.Time) (staff.Account, error)
+	RecordLoginSuccess(ctx context.Context, id int64, at time.Time) error
+
+	CreateToken(ctx context.Context, t store.Token) error
+	AccountByToken(ctx context.Context, hash string, now time.Time) (staff.Account, store.Token, error)
+	RevokeToken(ctx context.Context, hash string, at time.Time) error
+
+	RequestByReference(ctx context.Context, ref request.Reference) (request.Request, error)
+	DeskRequests(ctx context.Context, q store.DeskQuery) ([]request.Request, error)
+	DeskCounts(ctx context.Context, q store.DeskQuery, cap int) (map[request.Status]int, error)
+	ChangeStatus(ctx context.Context, c store.StatusChange) (request.Request, error)
+
+	Notification(ctx context.Context, id int64) (store.Notification, error)
+	NotificationsForRequest(ctx context.Context, requestID int64) ([]store.Notification, error)
+	RetryNotification(ctx context.Context, id int64, at time.Time) error
+
+	Audit(ctx context.Context, e audit.Entry) error
+	AuditLog(ctx context.Context, q audit.Query) ([]audit.Entry, error)
+}
 
 // Desk does staff's work.
 type Desk struct {
-	store     store.Store
+	store     Store
 	directory *postal.Directory
+	catalogue *catalogue.Catalogue
 	now       func() time.Time
-	newCode   func() string
 }
 
-// New returns a Desk over st and dir, on the wall clock.
-func New(st store.Store, dir *postal.Directory) *Desk {
-	return &Desk{store: st, directory: dir, now: time.Now, newCode: otp.NewCode}
+// New returns a Desk over st, checking accounts' units against dir and managing the
+// services of cat, on the wall clock.
+func New(st Store, dir *postal.Directory, cat *catalogue.Catalogue) *Desk {
+	return &Desk{store: st, directory: dir, catalogue: cat, now: time.Now}
 }
 
 // WithClock returns a copy that reads the time from now; tests use it.
@@ -75,15 +120,11 @@ func (d *Desk) WithClock(now func() time.Time) *Desk {
 	return &c
 }
 
-// WithCodes returns a copy that draws one-time codes from next; tests use it.
-func (d *Desk) WithCodes(next func() string) *Desk {
-	c := *d
-	c.newCode = next
-	return &c
-}
-
 // Directory is the postal directory accounts are checked against.
 func (d *Desk) Directory() *postal.Directory { return d.directory }
+
+// Catalogue is the service catalogue the desk manages.
+func (d *Desk) Catalogue() *catalogue.Catalogue { return d.catalogue }
 
 func (d *Desk) clock() time.Time { return d.now().UTC().Truncate(time.Millisecond) }
 
@@ -132,7 +173,7 @@ func (d *Desk) Login(ctx context.Context, username, password, ip string) (staff.
 
 // auditQuietly writes an audit entry whose failure must not change the answer (a refused
 // login stays refused).
-func (d *Desk) auditQuietly(ctx context.Context, e store.AuditEntry) {
+func (d *Desk) auditQuietly(ctx context.Context, e audit.Entry) {
 	e.At = d.clock()
 	_ = d.store.Audit(ctx, e)
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/doorstep-post/doorstep/internal/notify"
 	"github.com/doorstep-post/doorstep/internal/postal"
 	"github.com/doorstep-post/doorstep/internal/request"
 	"github.com/doorstep-post/doorstep/internal/staff"
@@ -176,21 +177,13 @@ func parseCursor(s string) (*store.Cursor, error) {
 
 // scoped turns a filter into a store query limited to what the actor sees.
 func scoped(actor Actor, f Filter) (store.DeskQuery, error) {
-	q := store.DeskQuery{Statuses: f.Statuses, Service: f.Service, Pincode: f.Pincode, NewestFirst: f.NewestFirst, Limit: f.Limit}
-	switch a := actor.Account; a.Role {
-	case staff.RoleDivision:
-		q.Division = a.Unit
-	case staff.RoleRegion:
-		q.Region = a.Unit
-	case staff.RoleCircle:
-		q.Circle = a.Unit
-	case staff.RoleAdmin:
-	default:
-		return q, ErrForbidden
+	a := actor.Account
+	if !a.MayAtAll(staff.ViewRequests) {
+		return store.DeskQuery{}, ErrForbidden
 	}
-	if (actor.Account.Role != staff.RoleAdmin) && actor.Account.Unit == "" {
-		return q, ErrForbidden // an account without its unit sees nothing rather than everything
-	}
+	unit := a.Scope()
+	q := store.DeskQuery{Division: unit.Division, Region: unit.Region, Circle: unit.Circle,
+		Statuses: f.Statuses, Service: f.Service, Pincode: f.Pincode, NewestFirst: f.NewestFirst, Limit: f.Limit}
 	if !f.From.IsZero() {
 		q.CreatedFrom = f.From.UTC()
 	}
@@ -276,15 +269,47 @@ func (d *Desk) Export(ctx context.Context, actor Actor, f Filter, format string)
 	return reqs, d.Audit(ctx, actor, "export", actor.Account.Unit, details)
 }
 
-// Request returns one request the actor sees, with its notifications; ErrNotFound if it does
-// not exist or is outside the actor's part of the hierarchy.
-func (d *Desk) Request(ctx context.Context, actor Actor, reference string) (request.Request, []store.Notification, error) {
+// Message is a message sent (or being sent) to a customer about a request, and where its
+// delivery stands.
+type Message struct {
+	ID        int64
+	Channel   string // "sms" or "email"
+	Kind      string // which message: "submitted", "completed"...
+	Recipient string
+	// About is the status the message tells of (empty for the submission's).
+	About     request.Status
+	Status    string // queued, sent, retrying or failed
+	Attempts  int
+	LastError string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	SentAt    time.Time // zero until sent
+}
+
+// Failed reports whether the message was given up on; staff who may can send it again.
+func (m Message) Failed() bool { return m.Status == store.NotificationFailed }
+
+func messageOf(n store.Notification) Message {
+	return Message{ID: n.ID, Channel: n.Channel, Kind: n.Kind, Recipient: n.Recipient, About: n.RequestStatus, Status: n.Status, Attempts: n.Attempts,
+		LastError: n.LastError, CreatedAt: n.CreatedAt, UpdatedAt: n.UpdatedAt, SentAt: n.SentAt}
+}
+
+// Request returns one request the actor sees, with the messages sent about it; ErrNotFound
+// if it does not exist or is outside the actor's part of the hierarchy.
+func (d *Desk) Request(ctx context.Context, actor Actor, reference string) (request.Request, []Message, error) {
 	r, err := d.visible(ctx, actor, reference)
 	if err != nil {
 		return request.Request{}, nil, err
 	}
 	notes, err := d.store.NotificationsForRequest(ctx, r.ID)
-	return r, notes, err
+	if err != nil {
+		return request.Request{}, nil, err
+	}
+	messages := make([]Message, len(notes))
+	for i, n := range notes {
+		messages[i] = messageOf(n)
+	}
+	return r, messages, nil
 }
 
 func (d *Desk) visible(ctx context.Context, actor Actor, reference string) (request.Request, error) {
@@ -293,64 +318,55 @@ func (d *Desk) visible(ctx context.Context, actor Actor, reference string) (requ
 		return request.Request{}, ErrNotFound
 	}
 	r, err := d.store.RequestByReference(ctx, ref)
-	if errors.Is(err, store.ErrNotFound) || err == nil && !actor.Account.Scope().CanView(r) {
+	if errors.Is(err, store.ErrNotFound) || err == nil && !actor.Account.May(staff.ViewRequests, staff.UnitOf(r)) {
 		return request.Request{}, ErrNotFound
 	}
 	return r, err
 }
 
-// Change moves a request along the workflow. Only staff of the request's own Division may;
-// others who can see it get ErrForbidden, others ErrNotFound. Errors also: a
-// *request.ValidationError for a change the workflow refuses, ErrStatusChanged. The
-// customer's SMS (and e-mail on completion) is queued in the same transaction.
-func (d *Desk) Change(ctx context.Context, actor Actor, reference string, ch request.Change) (request.Request, error) {
+// AnyVersion is the expected version of a change that is to apply to the request as it is
+// now, whatever changed since the person last saw it.
+const AnyVersion = 0
+
+// Change moves a request along the workflow. expected is the version of the request the
+// person decided on (request.Request.Version), or AnyVersion: a change decided on another
+// version is refused with ErrChangedMeanwhile, in the same statement that would make it.
+// Only staff of the request's own Division may change it; others who can see it get
+// ErrForbidden, others ErrNotFound. Errors also: a *request.ValidationError for a change the
+// workflow refuses. The customer's SMS (and e-mail on completion) is queued in the same
+// transaction.
+func (d *Desk) Change(ctx context.Context, actor Actor, reference string, ch request.Change, expected int) (request.Request, error) {
 	r, err := d.visible(ctx, actor, reference)
 	if err != nil {
 		return request.Request{}, err
 	}
-	if !actor.Account.Scope().CanChange(r) {
-		return request.Request{}, ErrForbidden
+	if err := actor.may(staff.ChangeStatus, staff.UnitOf(r)); err != nil {
+		return request.Request{}, err
 	}
-	return d.change(ctx, actor, r, ch, actor.Account.Username)
-}
-
-func (d *Desk) change(ctx context.Context, actor Actor, r request.Request, ch request.Change, by string) (request.Request, error) {
-	ch, err := r.CheckChange(ch)
+	if expected != AnyVersion && expected != r.Version() {
+		return request.Request{}, ErrChangedMeanwhile
+	}
+	ch, err = r.CheckChange(ch)
 	if err != nil {
 		return request.Request{}, err
 	}
-	details := fmt.Sprintf("%s -> %s", r.Status, ch.To)
-	if ch.AssignedTo != "" {
-		details += ", assigned to " + ch.AssignedTo
-	}
-	if ch.Remarks != "" {
-		details += ", remarks: " + ch.Remarks
-	}
-	changed, err := d.store.ChangeStatus(ctx, store.StatusChange{RequestID: r.ID, From: r.Status, Change: ch, Actor: by,
-		At: d.clock(), Notifications: StatusNotifications(r, ch.To), Audit: actor.audit("status_change", string(r.Reference), details)})
-	if errors.Is(err, store.ErrStatusChanged) {
-		return request.Request{}, ErrStatusChanged
+	changed, err := d.store.ChangeStatus(ctx, store.StatusChange{RequestID: r.ID, From: r.Status, Version: expected,
+		Change: ch, Actor: actor.Account.Username, At: d.clock(), Notifications: notify.ForStatus(r, ch.To),
+		Audit: actor.audit("status_change", string(r.Reference), ch.Describe(r.Status))})
+	switch {
+	case errors.Is(err, store.ErrChangedMeanwhile):
+		return request.Request{}, ErrChangedMeanwhile
+	case errors.Is(err, store.ErrNotFound):
+		return request.Request{}, ErrNotFound
 	}
 	return changed, err
 }
 
-// StatusNotifications are the messages a move to status to sends the customer: an SMS for
-// every change, and an e-mail too when the request is completed or cannot be served.
-func StatusNotifications(r request.Request, to request.Status) []store.NewNotification {
-	kind := map[request.Status]string{
-		request.StatusInProgress:     "status_changed",
-		request.StatusCompleted:      "completed",
-		request.StatusNotServiceable: "not_serviceable",
-		request.StatusCancelled:      "cancelled",
-	}[to]
-	if kind == "" {
-		return nil
-	}
-	notes := []store.NewNotification{{Channel: "sms", Kind: kind, Recipient: r.Mobile, Language: r.Language, RequestStatus: to}}
-	if (to == request.StatusCompleted || to == request.StatusNotServiceable) && r.Email != "" {
-		notes = append(notes, store.NewNotification{Channel: "email", Kind: kind, Recipient: r.Email, Language: r.Language, RequestStatus: to})
-	}
-	return notes
+// BulkItem is one request of a bulk change, with the version the person saw in the list
+// (or AnyVersion).
+type BulkItem struct {
+	Reference string
+	Version   int
 }
 
 // BulkResult is what became of one request of a bulk change.
@@ -361,21 +377,25 @@ type BulkResult struct {
 }
 
 // Bulk applies the same change to several requests, each on its own (one refused change does
-// not undo the others). Only moves to in progress and completed are offered in bulk.
-func (d *Desk) Bulk(ctx context.Context, actor Actor, references []string, ch request.Change) ([]BulkResult, error) {
+// not undo the others), each refused if it changed since the version listed. Only moves to
+// in progress and completed are offered in bulk.
+func (d *Desk) Bulk(ctx context.Context, actor Actor, items []BulkItem, ch request.Change) ([]BulkResult, error) {
+	if err := actor.may(staff.ChangeStatus, actor.Account.Scope()); err != nil {
+		return nil, err
+	}
 	if ch.To != request.StatusInProgress && ch.To != request.StatusCompleted {
 		return nil, &request.ValidationError{Fields: request.FieldErrors{request.FieldStatus: "Several requests at once can only be moved to in progress or completed."}}
 	}
-	if len(references) == 0 {
+	if len(items) == 0 {
 		return nil, &request.ValidationError{Fields: request.FieldErrors{"references": "Select at least one request."}}
 	}
-	if len(references) > MaxPageSize {
+	if len(items) > MaxPageSize {
 		return nil, &request.ValidationError{Fields: request.FieldErrors{"references": fmt.Sprintf("Select at most %d requests at once.", MaxPageSize)}}
 	}
-	out := make([]BulkResult, 0, len(references))
-	for _, ref := range references {
-		r, err := d.Change(ctx, actor, ref, ch)
-		out = append(out, BulkResult{Reference: ref, Request: r, Err: err})
+	out := make([]BulkResult, 0, len(items))
+	for _, it := range items {
+		r, err := d.Change(ctx, actor, it.Reference, ch, it.Version)
+		out = append(out, BulkResult{Reference: it.Reference, Request: r, Err: err})
 	}
 	return out, nil
 }
@@ -389,8 +409,8 @@ type RunSheetGroup struct {
 // RunSheet lists the Division's requests in progress, grouped by who they are assigned to, for
 // the day's round (Division staff only: it carries full names, addresses and mobiles).
 func (d *Desk) RunSheet(ctx context.Context, actor Actor) ([]RunSheetGroup, error) {
-	if actor.Account.Role != staff.RoleDivision {
-		return nil, ErrForbidden
+	if err := actor.may(staff.PrintRunSheet, actor.Account.Scope()); err != nil {
+		return nil, err
 	}
 	reqs, err := d.Export(ctx, actor, Filter{Statuses: []request.Status{request.StatusInProgress}}, "run sheet")
 	if err != nil {
@@ -422,24 +442,29 @@ func (d *Desk) RunSheet(ctx context.Context, actor Actor) ([]RunSheetGroup, erro
 	return groups, nil
 }
 
-// RetryNotification sends a failed message again: staff of the request's Division and admins
-// may. Errors: ErrNotFound, ErrForbidden, store.ErrNotRetryable.
-func (d *Desk) RetryNotification(ctx context.Context, actor Actor, reference string, notificationID int64) error {
+// RetryMessage sends a failed message again: staff of the request's Division and admins
+// may. Errors: ErrNotFound, ErrForbidden, ErrNotRetryable.
+func (d *Desk) RetryMessage(ctx context.Context, actor Actor, reference string, messageID int64) error {
 	r, err := d.visible(ctx, actor, reference)
 	if err != nil {
 		return err
 	}
-	if !actor.Account.Scope().CanChange(r) && actor.Account.Role != staff.RoleAdmin {
-		return ErrForbidden
+	if err := actor.may(staff.RetryMessage, staff.UnitOf(r)); err != nil {
+		return err
 	}
-	n, err := d.store.Notification(ctx, notificationID)
+	n, err := d.store.Notification(ctx, messageID)
 	if errors.Is(err, store.ErrNotFound) || err == nil && n.RequestID != r.ID {
 		return ErrNotFound
 	}
 	if err != nil {
 		return err
 	}
-	if err := d.store.RetryNotification(ctx, n.ID, d.clock()); err != nil {
+	switch err := d.store.RetryNotification(ctx, n.ID, d.clock()); {
+	case errors.Is(err, store.ErrNotRetryable):
+		return ErrNotRetryable
+	case errors.Is(err, store.ErrNotFound):
+		return ErrNotFound
+	case err != nil:
 		return err
 	}
 	return d.Audit(ctx, actor, "notification_retry", string(r.Reference), fmt.Sprintf("%s %s #%d", n.Channel, n.Kind, n.ID))

@@ -1,5 +1,6 @@
-// Package intake is what customers do: raise a request and track it. The web portal and the
-// JSON API both call it, so both apply exactly the same rules.
+// Package intake is what customers do: raise a request, track it, and cancel it while it is
+// open. The web portal and the JSON API both call it, so both apply exactly the same rules.
+// It knows neither HTTP nor SQL, and answers with its own types and errors.
 package intake
 
 import (
@@ -8,10 +9,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"strings"
-	"sync/atomic"
 	"time"
 
+	"github.com/doorstep-post/doorstep/internal/catalogue"
+	"github.com/doorstep-post/doorstep/internal/notify"
 	"github.com/doorstep-post/doorstep/internal/otp"
 	"github.com/doorstep-post/doorstep/internal/postal"
 	"github.com/doorstep-post/doorstep/internal/request"
@@ -21,35 +22,52 @@ import (
 // TrackLimit is how many of a mobile's requests tracking shows, newest first.
 const TrackLimit = 50
 
-// ErrBadIdempotencyKey: the key is empty-but-present, too long or not printable ASCII.
-var ErrBadIdempotencyKey = errors.New("an Idempotency-Key is 1 to 255 printable ASCII characters")
+// Errors for callers to map to their answers.
+var (
+	// ErrNotFound: no request has this reference number.
+	ErrNotFound = errors.New("there is no request with this reference number")
+	// ErrBadIdempotencyKey: the key is too long or not printable ASCII.
+	ErrBadIdempotencyKey = errors.New("an Idempotency-Key is 1 to 255 printable ASCII characters")
+	// ErrIdempotencyKeyReused: the key came before with a different request.
+	ErrIdempotencyKeyReused = errors.New("this Idempotency-Key was already used for a different request")
+	// ErrCannotCancel: the request is already completed, not serviceable or cancelled.
+	ErrCannotCancel = errors.New("this request can no longer be cancelled")
+	// ErrChangedMeanwhile: the Division changed the request while the customer cancelled it.
+	ErrChangedMeanwhile = errors.New("the request changed while it was being cancelled")
+)
 
-// CatalogueTTL is how long the service catalogue is kept in memory. Reading it from the
-// database on every submission and lookup was a third of a lookup's cost; a change made on
-// another instance reaches this one within this time.
-const CatalogueTTL = 30 * time.Second
+// MobileError: what was given as a mobile number is not one.
+type MobileError struct{ Message string }
 
-// Intake raises and tracks requests.
+func (e *MobileError) Error() string { return e.Message }
+
+// Store is what intake keeps and reads.
+type Store interface {
+	Submit(ctx context.Context, sub store.Submission) (store.SubmitResult, error)
+	Replay(ctx context.Context, key, fingerprint string) (store.SubmitResult, error)
+	RequestByReference(ctx context.Context, ref request.Reference) (request.Request, error)
+	RequestsByMobile(ctx context.Context, mobile string, limit int) ([]request.Request, error)
+	CreateOTP(ctx context.Context, code store.NewOTP) error
+	UseOTP(ctx context.Context, mobile, code string, now time.Time) error
+	ChangeStatus(ctx context.Context, c store.StatusChange) (request.Request, error)
+}
+
+// Intake raises, tracks and cancels requests.
 type Intake struct {
-	store        store.Store
+	store        Store
 	directory    *postal.Directory
+	catalogue    *catalogue.Catalogue
 	now          func() time.Time
 	newReference func() request.Reference
-	catalogue    *atomic.Pointer[catalogue]
 	requireOTP   bool
 	newCode      func() string
 }
 
-// catalogue is a snapshot of the service catalogue; never modified once stored.
-type catalogue struct {
-	services []request.Service
-	loadedAt time.Time
-}
-
-// New returns an Intake over st and dir, on the wall clock.
-func New(st store.Store, dir *postal.Directory) *Intake {
-	return &Intake{store: st, directory: dir, now: time.Now, newReference: request.NewReference,
-		catalogue: new(atomic.Pointer[catalogue]), newCode: otp.NewCode}
+// New returns an Intake over st, routing with dir and offering the services of cat, on the
+// wall clock.
+func New(st Store, dir *postal.Directory, cat *catalogue.Catalogue) *Intake {
+	return &Intake{store: st, directory: dir, catalogue: cat, now: time.Now, newReference: request.NewReference,
+		newCode: otp.NewCode}
 }
 
 // WithClock returns a copy that reads the time from now; tests use it.
@@ -78,90 +96,34 @@ func (in *Intake) WithCodes(next func() string) *Intake {
 // OTPRequired reports whether submissions need a one-time code.
 func (in *Intake) OTPRequired() bool { return in.requireOTP }
 
-// RequestOTP sends a one-time code by SMS to a mobile, in the given language. Errors:
-// *MobileError, otp.ErrRateLimited.
-func (in *Intake) RequestOTP(ctx context.Context, mobile, language string) (time.Time, error) {
-	m, msg := request.NormalizeMobile(mobile)
-	if msg != "" {
-		return time.Time{}, &MobileError{Message: msg}
-	}
-	lang := request.English
-	if language == string(request.Hindi) {
-		lang = request.Hindi
-	}
-	code := in.newCode()
-	now := in.now().UTC().Truncate(time.Millisecond)
-	expires := now.Add(otp.TTL)
-	err := in.store.CreateOTP(ctx, store.NewOTP{Mobile: m, Code: otp.Hash(code), CreatedAt: now, ExpiresAt: expires,
-		Notification: &store.NewNotification{Channel: "sms", Kind: "otp", Recipient: m, Language: lang, Secret: code}})
-	return expires, err
-}
-
-// checkOTP uses up the code given with a submission, or says what is wrong with it.
-func (in *Intake) checkOTP(ctx context.Context, mobile, given string, now time.Time) (string, error) {
-	if strings.TrimSpace(given) == "" {
-		return "Please enter the 6-digit code we sent by SMS to your mobile.", nil
-	}
-	code, err := otp.NormalizeCode(given)
-	if err != nil {
-		return "The code has 6 digits, like 482913.", nil
-	}
-	switch err := in.store.UseOTP(ctx, mobile, code, now); {
-	case err == nil:
-		return "", nil
-	case errors.Is(err, otp.ErrNoCode), errors.Is(err, otp.ErrWrongCode), errors.Is(err, otp.ErrLocked):
-		msg := err.Error()
-		return strings.ToUpper(msg[:1]) + msg[1:] + ".", nil
-	default:
-		return "", err
-	}
-}
-
 // Directory is the postal directory the Intake routes with.
 func (in *Intake) Directory() *postal.Directory { return in.directory }
 
-// services returns the catalogue, from memory when it was read less than CatalogueTTL ago.
-// The slice is shared: callers must not modify it.
-func (in *Intake) services(ctx context.Context) ([]request.Service, error) {
-	if c := in.catalogue.Load(); c != nil && time.Since(c.loadedAt) < CatalogueTTL {
-		return c.services, nil
-	}
-	all, err := in.store.Services(ctx)
-	if err != nil {
-		return nil, err
-	}
-	in.catalogue.Store(&catalogue{services: all, loadedAt: time.Now()})
-	return all, nil
+// Catalogue is the service catalogue the Intake offers.
+func (in *Intake) Catalogue() *catalogue.Catalogue { return in.catalogue }
+
+func (in *Intake) clock() time.Time { return in.now().UTC().Truncate(time.Millisecond) }
+
+// Result says what Submit did.
+type Result struct {
+	Request request.Request
+	// Duplicate: an open request for the same thing existed and is returned instead.
+	Duplicate bool
+	// Replayed: the idempotency key was seen before; Duplicate is as it was the first time.
+	Replayed bool
 }
 
-// SetServiceActive switches a service on or off; this instance sees it at once.
-func (in *Intake) SetServiceActive(ctx context.Context, code string, active bool) error {
-	err := in.store.SetServiceActive(ctx, code, active)
-	in.catalogue.Store(nil)
-	return err
-}
-
-// ActiveServices lists the services a customer can request, in display order.
-func (in *Intake) ActiveServices(ctx context.Context) ([]request.Service, error) {
-	all, err := in.services(ctx)
-	if err != nil {
-		return nil, err
-	}
-	active := make([]request.Service, 0, len(all))
-	for _, svc := range all {
-		if svc.Active {
-			active = append(active, svc)
-		}
-	}
-	return active, nil
+func resultOf(r store.SubmitResult) Result {
+	return Result{Request: r.Request, Duplicate: r.Duplicate, Replayed: r.Replayed}
 }
 
 // Submit validates a customer's submission, routes it to the Division serving its pincode
-// and saves it. Bad input gives a *request.ValidationError with a message per field.
-// idempotencyKey may be empty.
-func (in *Intake) Submit(ctx context.Context, sub request.Submission, idempotencyKey string) (store.SubmitResult, error) {
+// and saves it, with the SMS and e-mail that carry its reference number. Errors: a
+// *request.ValidationError with a message per field, ErrBadIdempotencyKey,
+// ErrIdempotencyKeyReused. idempotencyKey may be empty.
+func (in *Intake) Submit(ctx context.Context, sub request.Submission, idempotencyKey string) (Result, error) {
 	if !validIdempotencyKey(idempotencyKey) {
-		return store.SubmitResult{}, ErrBadIdempotencyKey
+		return Result{}, ErrBadIdempotencyKey
 	}
 	clean, errs := sub.Normalize()
 	var area postal.Area
@@ -172,62 +134,70 @@ func (in *Intake) Submit(ctx context.Context, sub request.Submission, idempotenc
 		}
 	}
 	if _, bad := errs[request.FieldService]; !bad {
-		services, err := in.services(ctx)
+		msg, err := in.catalogue.Offered(ctx, clean.Service)
 		if err != nil {
-			return store.SubmitResult{}, err
+			return Result{}, err
 		}
-		if msg := serviceMessage(services, clean.Service); msg != "" {
+		if msg != "" {
 			errs[request.FieldService] = msg
 		}
 	}
 	if len(errs) > 0 {
-		return store.SubmitResult{}, &request.ValidationError{Fields: errs}
+		return Result{}, &request.ValidationError{Fields: errs}
 	}
 
-	now := in.now().UTC().Truncate(time.Millisecond)
+	now := in.clock()
 	if in.requireOTP {
 		// A retry of a submission already made must not need a fresh code.
 		if idempotencyKey != "" {
 			res, err := in.store.Replay(ctx, idempotencyKey, fingerprint(clean))
 			if !errors.Is(err, store.ErrNotFound) {
-				return res, err
+				return resultOf(res), storeError(err)
 			}
 		}
-		msg, err := in.checkOTP(ctx, clean.Mobile, sub.OTP, now)
-		if err != nil {
-			return store.SubmitResult{}, err
-		}
-		if msg != "" {
-			return store.SubmitResult{}, &request.ValidationError{Fields: request.FieldErrors{request.FieldOTP: msg}}
+		if err := in.useCode(ctx, clean.Mobile, sub.OTP, now, "Please enter the 6-digit code we sent by SMS to your mobile."); err != nil {
+			return Result{}, err
 		}
 	}
-	return in.store.Submit(ctx, store.Submission{
-		Request: request.Request{
-			ServiceCode: clean.Service,
-			Name:        clean.Name,
-			Address:     clean.Address,
-			Pincode:     area.Pincode,
-			Email:       clean.Email,
-			Mobile:      clean.Mobile,
-			Details:     clean.Details,
-			Language:    request.Language(clean.Language),
-			Division:    area.Division,
-			Region:      area.Region,
-			Circle:      area.Circle,
-			District:    area.District,
-			State:       area.State,
-			CreatedAt:   now,
-		},
+	r := request.Request{
+		ServiceCode: clean.Service,
+		Name:        clean.Name,
+		Address:     clean.Address,
+		Pincode:     area.Pincode,
+		Email:       clean.Email,
+		Mobile:      clean.Mobile,
+		Details:     clean.Details,
+		Language:    request.Language(clean.Language),
+		Division:    area.Division,
+		Region:      area.Region,
+		Circle:      area.Circle,
+		District:    area.District,
+		State:       area.State,
+		CreatedAt:   now,
+	}
+	res, err := in.store.Submit(ctx, store.Submission{
+		Request:        r,
 		NewReference:   in.newReference,
 		IdempotencyKey: idempotencyKey,
 		Fingerprint:    fingerprint(clean),
 		DuplicateSince: now.Add(-request.DuplicateWindow),
 		// The reference number goes out by SMS and e-mail, queued with the request itself.
-		Notifications: []store.NewNotification{
-			{Channel: "sms", Kind: "submitted", Recipient: clean.Mobile, Language: request.Language(clean.Language)},
-			{Channel: "email", Kind: "submitted", Recipient: clean.Email, Language: request.Language(clean.Language)},
-		},
+		Notifications: notify.ForSubmission(r),
 	})
+	return resultOf(res), storeError(err)
+}
+
+// storeError turns the store's errors into intake's.
+func storeError(err error) error {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return ErrNotFound
+	case errors.Is(err, store.ErrIdempotencyKeyReused):
+		return ErrIdempotencyKeyReused
+	case errors.Is(err, store.ErrChangedMeanwhile):
+		return ErrChangedMeanwhile
+	}
+	return err
 }
 
 // PincodeMessage explains why a pincode cannot be used, for a customer.
@@ -240,18 +210,6 @@ func pincodeMessage(pincode string, err error) string {
 		return "A pincode has 6 digits and does not start with 0, like 110001."
 	}
 	return fmt.Sprintf("Pincode %s cannot be used.", pincode)
-}
-
-func serviceMessage(services []request.Service, code string) string {
-	for _, svc := range services {
-		if svc.Code == code {
-			if !svc.Active {
-				return fmt.Sprintf("%q is not available at the moment. Please choose another service.", svc.Name)
-			}
-			return ""
-		}
-	}
-	return fmt.Sprintf("There is no service %q. Please choose one from the list.", code)
 }
 
 // fingerprint identifies what was submitted, after normalising, so that a reused idempotency
@@ -278,31 +236,22 @@ func validIdempotencyKey(key string) bool {
 }
 
 // Track finds one request by its reference number as a person typed it. Errors:
-// request.ErrReferenceFormat, request.ErrReferenceCheck, store.ErrNotFound.
+// request.ErrReferenceFormat, request.ErrReferenceCheck, ErrNotFound.
 func (in *Intake) Track(ctx context.Context, reference string) (request.Request, error) {
 	ref, err := request.ParseReference(reference)
 	if err != nil {
 		return request.Request{}, err
 	}
-	return in.store.RequestByReference(ctx, ref)
+	r, err := in.store.RequestByReference(ctx, ref)
+	return r, storeError(err)
 }
 
-// MobileError: what was given for tracking is not a mobile number.
-type MobileError struct{ Message string }
-
-func (e *MobileError) Error() string { return e.Message }
-
-// TrackMobile lists the requests made with a mobile number, newest first (at most TrackLimit).
+// TrackMobile lists the requests made with a mobile number, newest first (at most
+// TrackLimit). Errors: *MobileError.
 func (in *Intake) TrackMobile(ctx context.Context, mobile string) ([]request.Request, error) {
 	m, msg := request.NormalizeMobile(mobile)
 	if msg != "" {
 		return nil, &MobileError{Message: msg}
 	}
 	return in.store.RequestsByMobile(ctx, m, TrackLimit)
-}
-
-// AllServices lists the whole catalogue, inactive services too: a request keeps the service
-// it was made for even after that service is switched off.
-func (in *Intake) AllServices(ctx context.Context) ([]request.Service, error) {
-	return in.services(ctx)
 }

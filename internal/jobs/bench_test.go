@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/doorstep-post/doorstep/internal/catalogue"
 	"github.com/doorstep-post/doorstep/internal/intake"
 	"github.com/doorstep-post/doorstep/internal/request"
 	"github.com/doorstep-post/doorstep/internal/store"
@@ -38,7 +39,8 @@ func BenchmarkSubmitWithJob(b *testing.B) {
 		}},
 	} {
 		b.Run(backend.name, func(b *testing.B) {
-			in := intake.New(backend.open(b), testenv.Directory(b))
+			st := backend.open(b)
+			in := intake.New(st, testenv.Directory(b), catalogue.New(st))
 			var n atomic.Int64
 			b.SetParallelism(16)
 			b.ResetTimer()
@@ -69,7 +71,7 @@ func BenchmarkSendBacklog(b *testing.B) {
 		b.Run(backend.name, func(b *testing.B) {
 			var sent atomic.Int64
 			st, q := backend.open(b, countingDeliverer{&sent}, Options{})
-			in := intake.New(st, testenv.Directory(b))
+			in := intake.New(st, testenv.Directory(b), catalogue.New(st))
 			for i := range b.N {
 				if _, err := in.Submit(context.Background(), request.Submission{
 					Name: "Asha Devi", Address: "12 Gandhi Road, Connaught Place", Pincode: "110001",

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/doorstep-post/doorstep/internal/catalogue"
 	"github.com/doorstep-post/doorstep/internal/intake"
 	"github.com/doorstep-post/doorstep/internal/notify"
 	"github.com/doorstep-post/doorstep/internal/otp"
@@ -128,7 +129,7 @@ func forEachBackend(t *testing.T, fn func(t *testing.T, b backend)) {
 
 func submit(t *testing.T, st store.Store, mobile string) request.Request {
 	t.Helper()
-	res, err := intake.New(st, testenv.Directory(t)).Submit(context.Background(), request.Submission{
+	res, err := intake.New(st, testenv.Directory(t), catalogue.New(st)).Submit(context.Background(), request.Submission{
 		Name: "Asha Devi", Address: "12 Gandhi Road, Connaught Place", Pincode: "110001", Email: "asha@example.com",
 		Mobile: mobile, Service: "emoney_order", Language: "hi"}, "")
 	if err != nil {
@@ -411,7 +412,7 @@ func TestMailServerDownForAWhile(t *testing.T) {
 		opts.Permanent = notify.Permanent
 		opts.RetryDelay = func(int) time.Duration { return 200 * time.Millisecond }
 		st, q := b.open(t, sender, opts)
-		sender.Store = st
+		sender.Services = catalogue.New(st)
 		start(t, q)
 		req := submit(t, st, "9876543214")
 

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/doorstep-post/doorstep/internal/catalogue"
 	"github.com/doorstep-post/doorstep/internal/desk"
 	"github.com/doorstep-post/doorstep/internal/intake"
 	"github.com/doorstep-post/doorstep/internal/notify"
@@ -39,15 +40,16 @@ func TestStatusChangesTellTheCustomer(t *testing.T) {
 		sender := &notify.Sender{Templates: templates, Mail: mail, PublicURL: "https://ds.example.in",
 			SMS: notify.NewOutbox(outbox, slog.New(slog.DiscardHandler))}
 		st, q := b.open(t, sender, fastRetries)
-		sender.Store = st
+		sender.Services = catalogue.New(st)
 		dir := testenv.Directory(t)
 
-		res, err := intake.New(st, dir).Submit(ctx, request.Submission{Name: "Ravi Verma", Address: "7 Civil Lines, near the water tank",
+		cat := catalogue.New(st)
+		res, err := intake.New(st, dir, cat).Submit(ctx, request.Submission{Name: "Ravi Verma", Address: "7 Civil Lines, near the water tank",
 			Pincode: "282001", Email: "ravi@example.com", Mobile: "9876500001", Service: "article_booking", Language: "en"}, "")
 		if err != nil {
 			t.Fatal(err)
 		}
-		d := desk.New(st, dir)
+		d := desk.New(st, dir, cat)
 		acc, err := d.CreateAccount(ctx, desk.System, desk.NewAccount{Username: "agra", Role: "division", Unit: "Agra Division",
 			Password: "a long enough password"})
 		if err != nil {
@@ -55,10 +57,10 @@ func TestStatusChangesTellTheCustomer(t *testing.T) {
 		}
 		staffer := desk.Actor{Account: acc}
 		ref := res.Request.Reference.String()
-		if _, err := d.Change(ctx, staffer, ref, request.Change{To: request.StatusInProgress, AssignedTo: "Sadar Bazar SO"}); err != nil {
+		if _, err := d.Change(ctx, staffer, ref, request.Change{To: request.StatusInProgress, AssignedTo: "Sadar Bazar SO"}, desk.AnyVersion); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := d.Change(ctx, staffer, ref, request.Change{To: request.StatusCompleted, Remarks: "Service provided at doorstep"}); err != nil {
+		if _, err := d.Change(ctx, staffer, ref, request.Change{To: request.StatusCompleted, Remarks: "Service provided at doorstep"}, desk.AnyVersion); err != nil {
 			t.Fatal(err)
 		}
 		start(t, q)

@@ -16,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/doorstep-post/doorstep/internal/intake"
 	"github.com/doorstep-post/doorstep/internal/server"
 	"github.com/doorstep-post/doorstep/internal/store"
 	"github.com/doorstep-post/doorstep/internal/testenv"
@@ -25,7 +24,7 @@ import (
 // doorstep is the whole product's handler on st, as `doorstep serve` builds it.
 func doorstep(t *testing.T, st store.Store) http.Handler {
 	t.Helper()
-	h, err := server.Handler(server.Parts{Store: st, Intake: intake.New(st, testenv.Directory(t)), Log: slog.New(slog.DiscardHandler)})
+	h, err := server.Handler(server.Over(st, testenv.Directory(t), slog.New(slog.DiscardHandler)))
 	if err != nil {
 		t.Fatal(err)
 	}

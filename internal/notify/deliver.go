@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync/atomic"
-	"time"
 
 	"github.com/doorstep-post/doorstep/internal/request"
 	"github.com/doorstep-post/doorstep/internal/store"
@@ -15,35 +13,19 @@ import (
 // Sender turns a saved notification into a message and hands it to its gateway. The job
 // queue calls Deliver once per attempt; the message id is the same on every attempt.
 type Sender struct {
-	Store     store.Store
+	// Services names the services messages are about.
+	Services  Services
 	Templates *Templates
 	SMS       SMSGateway
 	Mail      MailGateway
 	// PublicURL is where customers reach the portal, for tracking links.
 	PublicURL string
-
-	serviceCache atomic.Pointer[serviceCache]
 }
 
-// catalogueTTL: service names change rarely; reading them for every message was a query per
-// message on the database the submissions also use.
-const catalogueTTL = 30 * time.Second
-
-type serviceCache struct {
-	services []request.Service
-	loadedAt time.Time
-}
-
-func (s *Sender) services(ctx context.Context) ([]request.Service, error) {
-	if c := s.serviceCache.Load(); c != nil && time.Since(c.loadedAt) < catalogueTTL {
-		return c.services, nil
-	}
-	all, err := s.Store.Services(ctx)
-	if err != nil {
-		return nil, err
-	}
-	s.serviceCache.Store(&serviceCache{services: all, loadedAt: time.Now()})
-	return all, nil
+// Services is the service catalogue (catalogue.Catalogue): a message names the service of
+// its request, switched off since or not.
+type Services interface {
+	Service(ctx context.Context, code string) (request.Service, bool, error)
 }
 
 // Deliver implements the job queue's Deliverer.
@@ -82,17 +64,12 @@ func (s *Sender) data(ctx context.Context, n store.Notification, req *request.Re
 	if req == nil {
 		return Data{}, fmt.Errorf("%w: notification %d has no request", ErrPermanent, n.ID)
 	}
-	services, err := s.services(ctx)
+	svc, _, err := s.Services.Service(ctx, req.ServiceCode)
 	if err != nil {
 		return Data{}, err
 	}
-	d := Data{Reference: req.Reference, Division: req.Division, Status: req.Status, At: n.CreatedAt,
+	d := Data{Reference: req.Reference, Service: svc, Division: req.Division, Status: req.Status, At: n.CreatedAt,
 		TrackURL: strings.TrimRight(s.PublicURL, "/") + "/track"}
-	for _, svc := range services {
-		if svc.Code == req.ServiceCode {
-			d.Service = svc
-		}
-	}
 	// A status message says what happened then, though the request may have moved on since.
 	if n.RequestStatus != "" {
 		d.Status = n.RequestStatus

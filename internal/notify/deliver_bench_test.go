@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/doorstep-post/doorstep/internal/catalogue"
 	"github.com/doorstep-post/doorstep/internal/request"
 	"github.com/doorstep-post/doorstep/internal/store"
 	"github.com/doorstep-post/doorstep/internal/testenv"
@@ -21,7 +22,7 @@ func BenchmarkDeliverSubmission(b *testing.B) {
 		b.Fatal(err)
 	}
 	outbox := NewOutbox(filepath.Join(b.TempDir(), "outbox.jsonl"), nil)
-	sender := &Sender{Store: testenv.SQLite(b), Templates: templates, SMS: outbox, Mail: outbox, PublicURL: "https://ds.example.in"}
+	sender := &Sender{Services: catalogue.New(testenv.SQLite(b)), Templates: templates, SMS: outbox, Mail: outbox, PublicURL: "https://ds.example.in"}
 	at := time.Date(2026, 11, 27, 9, 30, 0, 0, time.UTC)
 	req := &request.Request{ID: 1, Reference: request.NewReference(), ServiceCode: "emoney_order", Division: "New Delhi GPO Division",
 		Status: request.StatusSubmitted, CreatedAt: at, History: []request.Event{{Status: request.StatusSubmitted, At: at}}}

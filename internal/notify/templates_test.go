@@ -13,7 +13,7 @@ import (
 )
 
 // The service catalogue (internal/store/*/migrations): names in English and Hindi.
-var catalogue = []request.Service{
+var services = []request.Service{
 	{Code: "article_booking", Name: "Booking of Speed Post, registered or parcel articles", NameHi: "स्पीड पोस्ट, रजिस्टर्ड या पार्सल की बुकिंग"},
 	{Code: "article_delivery", Name: "Delivery of articles held at the post office", NameHi: "डाकघर में रखी डाक वस्तुओं की डिलीवरी"},
 	{Code: "emoney_order", Name: "e-Money Order", NameHi: "ई-मनी ऑर्डर"},
@@ -47,7 +47,7 @@ func hasDevanagari(s string) bool {
 func sampleData() Data {
 	return Data{
 		Reference: "DS7KQ4M9XP3C",
-		Service:   catalogue[0],
+		Service:   services[0],
 		Division:  "New Delhi GPO Division",
 		Status:    request.StatusInProgress,
 		Remarks:   "Postman will visit on Friday",
@@ -144,7 +144,7 @@ func TestSMSWorstCase(t *testing.T) {
 	for _, kind := range Kinds {
 		for _, lang := range Languages {
 			worst := SMS{}
-			for _, svc := range catalogue {
+			for _, svc := range services {
 				for _, status := range allStatuses {
 					for name, r := range remarks {
 						m, err := tpl.SMS(kind, lang, Data{

@@ -90,6 +90,12 @@ type Request struct {
 	History     []Event // oldest first
 }
 
+// Version counts the changes a request has had, its submission included: every change
+// appends exactly one entry to the history, in the same statement, so the history's length
+// is the version. A change decided on one version is refused once the request has another
+// (someone else changed it meanwhile).
+func (r Request) Version() int { return len(r.History) }
+
 // Event is one entry of a request's status history.
 type Event struct {
 	Status  Status

@@ -134,3 +134,16 @@ func transitionMessage(from, to Status) string {
 
 // IsFinal reports whether a request in status s can no longer change.
 func (s Status) IsFinal() bool { return len(transitions[s]) == 0 }
+
+// Describe says what a change of a request in status from does, for the audit log:
+// "submitted -> in_progress, assigned to Raja Mandi SO, remarks: Customer not available".
+func (ch Change) Describe(from Status) string {
+	s := fmt.Sprintf("%s -> %s", from, ch.To)
+	if ch.AssignedTo != "" {
+		s += ", assigned to " + ch.AssignedTo
+	}
+	if ch.Remarks != "" {
+		s += ", remarks: " + ch.Remarks
+	}
+	return s
+}

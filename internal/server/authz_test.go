@@ -16,29 +16,30 @@ import (
 	"time"
 
 	"github.com/doorstep-post/doorstep/internal/desk"
-	"github.com/doorstep-post/doorstep/internal/intake"
 	"github.com/doorstep-post/doorstep/internal/request"
 	"github.com/doorstep-post/doorstep/internal/staff"
 	"github.com/doorstep-post/doorstep/internal/store"
 	"github.com/doorstep-post/doorstep/internal/testenv"
+	"github.com/doorstep-post/doorstep/internal/testenv/fixture"
 )
 
 // The principals of the authorization matrix, by their relation to one request in Agra
-// Division (Agra Region, Uttar Pradesh Circle).
-var principals = []struct{ name, role, unit string }{
-	{"anonymous", "", ""},
-	{"division-own", "division", "Agra Division"},
-	{"division-other", "division", "Mathura Division"}, // same Region and Circle
-	{"region-own", "region", "Agra Region"},
-	{"region-other", "region", "Lucknow HQ Region"},
-	{"circle-own", "circle", "Uttar Pradesh Circle"},
-	{"circle-other", "circle", "Delhi Circle"},
-	{"admin", "admin", ""},
+// Division (Agra Region, Uttar Pradesh Circle), and the fixture's account each one is.
+var principals = []struct{ name, username string }{
+	{"anonymous", ""},
+	{"division-own", "agra"},
+	{"division-other", "mathura"}, // same Region and Circle
+	{"region-own", "agra.region"},
+	{"region-other", "lucknow.region"}, // same Circle
+	{"circle-own", "up.circle"},
+	{"circle-other", "delhi.circle"},
+	{"admin", "admin"},
 }
 
 // Who may do what, as principal names.
 var (
-	everyAccount = []string{"division-own", "division-other", "region-own", "region-other", "circle-own", "circle-other", "admin"}
+	everyone     = []string{"anonymous", "division-own", "division-other", "region-own", "region-other", "circle-own", "circle-other", "admin"}
+	everyAccount = everyone[1:]
 	seesRequest  = []string{"division-own", "region-own", "circle-own", "admin"}
 	ownDivision  = []string{"division-own"}
 	divisions    = []string{"division-own", "division-other"}
@@ -50,9 +51,17 @@ var (
 type cell struct {
 	method, path string
 	form         url.Values // a form post, or with json set a JSON body
-	json         bool
-	api          bool     // bearer token instead of the session cookie
-	allowed      []string // the principals who may
+	// formOf, when set, is the body for each principal (by index), for a call that may not
+	// be repeated with the same body.
+	formOf  func(i int) url.Values
+	json    bool
+	api     bool     // bearer token instead of the session cookie
+	allowed []string // the principals who may
+	// public: anyone may (allowed is everyone).
+	public bool
+	// reached: a call succeeds unless refused for who made it (401, 403, or the login page);
+	// what it then answers (a 422, a 429) is the handler's own business. Public cells are.
+	reached bool
 	// changed, when set, tells from the store whether the call had its effect; a refused call
 	// must have none.
 	changed func() bool
@@ -61,42 +70,37 @@ type cell struct {
 	redirect string
 }
 
-// TestAuthorizationMatrix tries every staff page and API endpoint as every role, of the
-// request's own unit and of another, and anonymously, through the whole product's handler:
-// exactly the allowed cells succeed, and a refused one learns nothing of the request.
+// TestAuthorizationMatrix tries every staff page and every API endpoint as every role, of
+// the request's own unit and of another, and anonymously, through the whole product's
+// handler: exactly the allowed cells succeed, and a refused one learns nothing of the
+// request. Every route the back office and the API register is in the matrix.
 func TestAuthorizationMatrix(t *testing.T) {
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		ctx := context.Background()
-		dir := testenv.Directory(t)
-		in := intake.New(st, dir)
-		d := desk.New(st, dir)
-		h, err := Handler(Parts{Store: st, Intake: in, Desk: d, Log: slog.New(slog.DiscardHandler)})
+		w := fixture.New(t, st)
+		d := w.Desk
+		h, surfaces, err := Build(Parts{Store: st, Intake: w.Intake, Desk: d, Log: slog.New(slog.DiscardHandler)})
 		if err != nil {
 			t.Fatal(err)
 		}
 		srv := httptest.NewServer(h)
 		defer srv.Close()
 
-		res, err := in.Submit(ctx, request.Submission{Name: "Shanti Kushwaha", Address: "22 Raja Mandi, behind the temple",
+		res, err := w.Intake.Submit(ctx, request.Submission{Name: "Shanti Kushwaha", Address: "22 Raja Mandi, behind the temple",
 			Pincode: "282001", Email: "shanti@example.com", Mobile: "9876512345", Service: "pli_premium", Language: "en"}, "")
 		if err != nil {
 			t.Fatal(err)
 		}
 		req := res.Request
 		ref := req.Reference.String()
-		const password = "a long enough password"
-		for _, p := range principals[1:] {
-			if _, err := d.CreateAccount(ctx, desk.System, desk.NewAccount{Username: p.name, Role: p.role, Unit: p.unit, Password: password}); err != nil {
-				t.Fatal(err)
-			}
-		}
+		password := fixture.Password
 		if _, err := d.CreateAccount(ctx, desk.System, desk.NewAccount{Username: "victim", Role: "division", Unit: "Agra Division", Password: password}); err != nil {
 			t.Fatal(err)
 		}
 		// In progress, so that moving it to in progress again (re-assigning) can be done by
 		// every allowed principal in turn.
-		own := desk.Actor{Account: mustAccount(t, st, "division-own")}
-		if _, err := d.Change(ctx, own, ref, request.Change{To: request.StatusInProgress, AssignedTo: "Raja Mandi SO"}); err != nil {
+		own := w.Actors["agra"]
+		if _, err := d.Change(ctx, own, ref, request.Change{To: request.StatusInProgress, AssignedTo: "Raja Mandi SO"}, desk.AnyVersion); err != nil {
 			t.Fatal(err)
 		}
 		notes, _ := st.NotificationsForRequest(ctx, req.ID)
@@ -134,6 +138,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		disableVictim := func() {
+			if err := d.SetDisabled(ctx, desk.System, "victim", true); err != nil {
+				t.Fatal(err)
+			}
+		}
 		var victimPasswordAt time.Time
 		notePassword := func() { victimPasswordAt = mustAccount(t, st, "victim").PasswordChangedAt }
 		passwordChanged := func() bool { return mustAccount(t, st, "victim").PasswordChangedAt.After(victimPasswordAt) }
@@ -143,14 +152,36 @@ func TestAuthorizationMatrix(t *testing.T) {
 		}
 		services, _ := st.Services(ctx)
 		serviceOn := func() {
-			if err := st.SetServiceActive(ctx, services[0].Code, true); err != nil {
+			if err := w.Catalogue.SetActive(ctx, services[0].Code, true); err != nil {
 				t.Fatal(err)
 			}
 		}
+		// Each principal submits and tracks a request of its own: a mobile of its own.
+		mobileOf := func(i int) string { return fmt.Sprintf("98700000%02d", i) }
+		submission := func(i int) url.Values {
+			return url.Values{"name": {"Asha Devi"}, "address": {"12 Gandhi Road, Connaught Place"}, "pincode": {"110001"},
+				"email": {"asha@example.com"}, "mobile": {mobileOf(i)}, "service": {"emoney_order"}, "language": {"en"}}
+		}
+		publicCells := []cell{
+			{method: "GET", path: "/api/v1/openapi.json", api: true, public: true},
+			{method: "GET", path: "/api/v1/services", api: true, public: true},
+			{method: "GET", path: "/api/v1/pincodes/282001", api: true, public: true},
+			{method: "POST", path: "/api/v1/otp", api: true, json: true, public: true,
+				formOf: func(i int) url.Values { return url.Values{"mobile": {mobileOf(i)}} }},
+			{method: "POST", path: "/api/v1/requests", api: true, json: true, public: true, formOf: submission},
+			{method: "GET", path: "/api/v1/requests?mobile=9876512345", api: true, public: true},
+			{method: "GET", path: "/api/v1/requests/" + ref, api: true, public: true},
+			{method: "POST", path: "/api/v1/requests/" + ref + "/cancel", api: true, json: true, public: true,
+				form: url.Values{"otp": {"000000"}}},
+			{method: "POST", path: "/api/v1/auth/token", api: true, json: true, public: true,
+				form: url.Values{"username": {"agra"}, "password": {password}}},
+		}
 		reassign := url.Values{"status": {"in_progress"}, "assigned_to": {"Sadar Bazar SO"}}
-		cells := []cell{
+		cells := append(publicCells, []cell{
 			{method: "GET", path: "/staff", allowed: everyAccount},
 			{method: "GET", path: "/staff/password", allowed: everyAccount},
+			{method: "POST", path: "/staff/password", allowed: everyAccount, reached: true,
+				form: url.Values{"current_password": {"not the password"}, "password": {"a new long password"}}},
 			{method: "GET", path: "/desk", allowed: everyAccount},
 			{method: "GET", path: "/desk?status=all&q=" + ref, allowed: everyAccount},
 			{method: "GET", path: "/desk/export.csv", allowed: everyAccount},
@@ -158,15 +189,18 @@ func TestAuthorizationMatrix(t *testing.T) {
 			{method: "GET", path: "/desk/requests/" + ref, allowed: seesRequest},
 			{method: "GET", path: "/desk/run-sheet", allowed: divisions},
 			{method: "POST", path: "/desk/requests/" + ref + "/status", allowed: ownDivision, changed: historyGrew,
-				form: url.Values{"status": {"in_progress"}, "assigned_to": {"Belanganj SO"}, "seen": {""}}},
+				form: url.Values{"status": {"in_progress"}, "assigned_to": {"Belanganj SO"}, "version": {""}}},
 			{method: "POST", path: "/desk/bulk", allowed: ownDivision, changed: historyGrew,
 				form: url.Values{"ref": {ref}, "status": {"in_progress"}, "assigned_to": {"Kamla Nagar SO"}}},
 			{method: "POST", path: fmt.Sprintf("/desk/requests/%s/notifications/%d/retry", ref, failed), allowed: retriers,
 				changed: retried, reset: failIt},
+			{method: "GET", path: "/admin", allowed: adminOnly},
 			{method: "GET", path: "/admin/accounts", allowed: adminOnly},
 			{method: "POST", path: "/admin/accounts", allowed: adminOnly, changed: accountExists("made.by.matrix"),
 				form: url.Values{"username": {"made.by.matrix"}, "role": {"division"}, "unit": {"Agra Division"}, "password": {password}}},
 			{method: "POST", path: "/admin/accounts/victim/disable", allowed: adminOnly, changed: victimDisabled, reset: enableVictim},
+			{method: "POST", path: "/admin/accounts/victim/enable", allowed: adminOnly, reset: disableVictim,
+				changed: func() bool { return !victimDisabled() }},
 			{method: "POST", path: "/admin/accounts/victim/password", allowed: adminOnly, changed: passwordChanged, reset: notePassword,
 				form: url.Values{"password": {"a new long password"}}},
 			{method: "GET", path: "/admin/audit", allowed: adminOnly},
@@ -180,23 +214,33 @@ func TestAuthorizationMatrix(t *testing.T) {
 			// Last: these end the session or token they are made with.
 			{method: "POST", path: "/staff/logout", allowed: everyAccount, redirect: "/staff/login?out=1"},
 			{method: "DELETE", path: "/api/v1/auth/token", api: true, allowed: everyAccount},
-		}
+		}...)
+		checkEveryRouteCovered(t, surfaces, cells)
 
-		for _, p := range principals {
+		for i, p := range principals {
 			c := newClient(t, srv.URL)
-			if p.name != "anonymous" {
-				c.login(t, p.name, password)
+			if p.username != "" {
+				c.login(t, p.username, password)
 			}
 			for _, cl := range cells {
 				if cl.reset != nil {
 					cl.reset()
 				}
 				form := cl.form
+				if cl.formOf != nil {
+					form = cl.formOf(i)
+				}
 				if cl.path == "/desk/requests/"+ref+"/status" {
-					form = cloneWith(form, "seen", fmt.Sprint(historyLen()))
+					form = cloneWith(form, "version", fmt.Sprint(historyLen()))
+				}
+				if cl.public {
+					cl.allowed, cl.reached = everyone, true
 				}
 				status, location, body := c.do(t, cl, form)
 				ok := status < 300 || status == http.StatusSeeOther && !strings.HasPrefix(location, "/staff/login")
+				if cl.reached {
+					ok = status != http.StatusUnauthorized && status != http.StatusForbidden && !strings.HasPrefix(location, "/staff/login")
+				}
 				if cl.redirect != "" {
 					ok = status == http.StatusSeeOther && location == cl.redirect
 				}
@@ -227,7 +271,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			}
 		}
 
-		// The public request page offers the customer the cancellation (the portal has the desk).
+		// The public request page offers the customer the cancellation.
 		resp, err := http.Get(srv.URL + "/requests/" + ref)
 		if err != nil {
 			t.Fatal(err)
@@ -238,6 +282,35 @@ func TestAuthorizationMatrix(t *testing.T) {
 			t.Error("the portal's request page offers no cancellation")
 		}
 	})
+}
+
+// checkEveryRouteCovered fails for a route of the back office or the API that no cell of the
+// matrix calls, so that a new route cannot be added without saying who may use it.
+func checkEveryRouteCovered(t *testing.T, s Surfaces, cells []cell) {
+	t.Helper()
+	probe := http.NewServeMux()
+	var patterns []string
+	for _, r := range s.BackOffice.Routes() {
+		patterns = append(patterns, r.Pattern)
+	}
+	for _, r := range s.API.Routes() {
+		patterns = append(patterns, r.Pattern)
+	}
+	for _, p := range patterns {
+		probe.Handle(p, http.NotFoundHandler())
+	}
+	covered := map[string]bool{}
+	for _, cl := range cells {
+		r := httptest.NewRequest(cl.method, cl.path, nil)
+		if _, pattern := probe.Handler(r); pattern != "" {
+			covered[pattern] = true
+		}
+	}
+	for _, p := range patterns {
+		if !covered[p] {
+			t.Errorf("route %q is in no cell of the authorization matrix", p)
+		}
+	}
 }
 
 func mustAccount(t *testing.T, st store.Store, username string) staff.Account {

@@ -1,5 +1,6 @@
 // Package staff holds the rules for postal staff, free of HTTP and SQL: roles scoped to a
-// unit of the hierarchy, who may see and who may change a request, passwords, and lockout.
+// unit of the hierarchy, what an account may do to what (May, in permissions.go),
+// passwords, and lockout.
 package staff
 
 import (
@@ -76,44 +77,6 @@ type Account struct {
 
 // Locked reports whether the account is locked at now.
 func (a Account) Locked(now time.Time) bool { return now.Before(a.LockedUntil) }
-
-// Scope is the part of the hierarchy an account sees.
-type Scope struct {
-	Role Role
-	Unit string
-}
-
-// Scope is what the account sees.
-func (a Account) Scope() Scope { return Scope{Role: a.Role, Unit: a.Unit} }
-
-// CanView reports whether the scope covers the request.
-func (s Scope) CanView(r request.Request) bool {
-	switch s.Role {
-	case RoleAdmin:
-		return true
-	case RoleCircle:
-		return r.Circle == s.Unit
-	case RoleRegion:
-		return r.Region != "" && r.Region == s.Unit
-	case RoleDivision:
-		return r.Division == s.Unit
-	}
-	return false
-}
-
-// CanChange reports whether the scope may change the request: only staff of the request's
-// own Division may; everyone above watches.
-func (s Scope) CanChange(r request.Request) bool {
-	return s.Role == RoleDivision && r.Division == s.Unit
-}
-
-// Describe names the scope for people: "Division: New Delhi GPO Division".
-func (s Scope) Describe() string {
-	if s.Role == RoleAdmin {
-		return "All India"
-	}
-	return fmt.Sprintf("%s: %s", s.Role.Label(), s.Unit)
-}
 
 // Field names of account forms and errors.
 const (

@@ -11,30 +11,82 @@ import (
 	"github.com/doorstep-post/doorstep/internal/testenv"
 )
 
-func TestScopes(t *testing.T) {
-	req := request.Request{Division: "New Delhi GPO Division", Circle: "Delhi Circle"}
-	regional := request.Request{Division: "Agra Division", Region: "Agra Region", Circle: "Uttar Pradesh Circle"}
-	cases := []struct {
-		scope        staff.Scope
-		r            request.Request
-		view, change bool
-	}{
-		{staff.Scope{staff.RoleDivision, "New Delhi GPO Division"}, req, true, true},
-		{staff.Scope{staff.RoleDivision, "New Delhi South Division"}, req, false, false},
-		{staff.Scope{staff.RoleCircle, "Delhi Circle"}, req, true, false},
-		{staff.Scope{staff.RoleCircle, "Kerala Circle"}, req, false, false},
-		{staff.Scope{staff.RoleRegion, "Agra Region"}, regional, true, false},
-		{staff.Scope{staff.RoleRegion, ""}, req, false, false}, // no Region matches a request without one
-		{staff.Scope{staff.RoleAdmin, ""}, req, true, false},
-		{staff.Scope{}, req, false, false},
+// TestMay is the whole permission table: every action, by every kind of account, on units
+// of its own part of the hierarchy and outside it.
+func TestMay(t *testing.T) {
+	delhi := staff.Unit{Circle: "Delhi Circle", Division: "New Delhi GPO Division"} // no Region
+	agra := staff.Unit{Circle: "Uttar Pradesh Circle", Region: "Agra Region", Division: "Agra Division"}
+	agraRegion := staff.Unit{Circle: "Uttar Pradesh Circle", Region: "Agra Region"}
+	upCircle := staff.Unit{Circle: "Uttar Pradesh Circle"}
+	accounts := map[string]staff.Account{
+		"delhi division":  {Role: staff.RoleDivision, Unit: "New Delhi GPO Division"},
+		"agra division":   {Role: staff.RoleDivision, Unit: "Agra Division"},
+		"agra region":     {Role: staff.RoleRegion, Unit: "Agra Region"},
+		"up circle":       {Role: staff.RoleCircle, Unit: "Uttar Pradesh Circle"},
+		"delhi circle":    {Role: staff.RoleCircle, Unit: "Delhi Circle"},
+		"admin":           {Role: staff.RoleAdmin},
+		"region, no unit": {Role: staff.RoleRegion}, // no Region matches a request without one
+		"no role":         {Unit: "Agra Division"},
 	}
-	for _, c := range cases {
-		if got := c.scope.CanView(c.r); got != c.view {
-			t.Errorf("%+v view %s: %v, want %v", c.scope, c.r.Division, got, c.view)
+	// may lists, per action and unit, the accounts that may; every other account may not.
+	may := []struct {
+		act   staff.Action
+		unit  staff.Unit
+		names []string
+	}{
+		{staff.ViewRequests, delhi, []string{"delhi division", "delhi circle", "admin"}},
+		{staff.ViewRequests, agra, []string{"agra division", "agra region", "up circle", "admin"}},
+		{staff.ViewRequests, agraRegion, []string{"agra region", "up circle", "admin"}},
+		{staff.ViewRequests, upCircle, []string{"up circle", "admin"}},
+		{staff.ViewRequests, staff.Nation, []string{"admin"}},
+		{staff.ViewDashboard, agraRegion, []string{"agra region", "up circle", "admin"}},
+		{staff.ViewDashboard, staff.Nation, []string{"admin"}},
+		{staff.ChangeStatus, delhi, []string{"delhi division"}},
+		{staff.ChangeStatus, agra, []string{"agra division"}},
+		{staff.ChangeStatus, agraRegion, nil},
+		{staff.PrintRunSheet, agra, []string{"agra division"}},
+		{staff.RetryMessage, agra, []string{"agra division", "admin"}},
+		{staff.RetryMessage, delhi, []string{"delhi division", "admin"}},
+		{staff.ManageAccounts, staff.Nation, []string{"admin"}},
+		{staff.ManageAccounts, agra, []string{"admin"}},
+		{staff.ManageServices, staff.Nation, []string{"admin"}},
+		{staff.ReadAudit, staff.Nation, []string{"admin"}},
+	}
+	for _, m := range may {
+		for name, a := range accounts {
+			want := false
+			for _, n := range m.names {
+				want = want || n == name
+			}
+			if got := a.May(m.act, m.unit); got != want {
+				t.Errorf("%s may %s in %+v: %v, want %v", name, m.act, m.unit, got, want)
+			}
 		}
-		if got := c.scope.CanChange(c.r); got != c.change {
-			t.Errorf("%+v change %s: %v, want %v", c.scope, c.r.Division, got, c.change)
+	}
+	// Each account may do an action at all exactly where it may do it in its own unit.
+	atAll := map[string][]staff.Action{
+		"agra division": {staff.ViewRequests, staff.ChangeStatus, staff.PrintRunSheet, staff.RetryMessage, staff.ViewDashboard},
+		"agra region":   {staff.ViewRequests, staff.ViewDashboard},
+		"up circle":     {staff.ViewRequests, staff.ViewDashboard},
+		"admin": {staff.ViewRequests, staff.RetryMessage, staff.ViewDashboard, staff.ManageAccounts, staff.ManageServices,
+			staff.ReadAudit},
+		"region, no unit": nil,
+		"no role":         nil,
+	}
+	for name, acts := range atAll {
+		for _, act := range staff.Actions {
+			want := false
+			for _, a := range acts {
+				want = want || a == act
+			}
+			if got := accounts[name].MayAtAll(act); got != want {
+				t.Errorf("%s may %s at all: %v, want %v", name, act, got, want)
+			}
 		}
+	}
+	r := request.Request{Division: "Agra Division", Region: "Agra Region", Circle: "Uttar Pradesh Circle"}
+	if staff.UnitOf(r) != agra {
+		t.Errorf("UnitOf = %+v", staff.UnitOf(r))
 	}
 }
 

@@ -23,6 +23,9 @@ var (
 	ErrIdempotencyKeyReused = errors.New("store: idempotency key reused for a different request")
 	// ErrNotRetryable: only a failed notification can be sent again.
 	ErrNotRetryable = errors.New("only a failed message can be sent again")
+	// ErrChangedMeanwhile: the request is no longer as the change was decided on (another
+	// change came first).
+	ErrChangedMeanwhile = errors.New("store: the request changed meanwhile")
 )
 
 // Store is the persistence Doorstep needs. Every method is safe for concurrent use.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/doorstep-post/doorstep/internal/audit"
 	"github.com/doorstep-post/doorstep/internal/request"
 	"github.com/doorstep-post/doorstep/internal/staff"
 	"github.com/doorstep-post/doorstep/internal/store"
@@ -38,7 +39,7 @@ func scanAccount(row pgx.Row, extra ...any) (staff.Account, error) {
 }
 
 // CreateAccount implements store.BackOffice.
-func (s *Store) CreateAccount(ctx context.Context, a staff.Account, audit store.AuditEntry) (staff.Account, error) {
+func (s *Store) CreateAccount(ctx context.Context, a staff.Account, entry audit.Entry) (staff.Account, error) {
 	a.PasswordChangedAt, a.UpdatedAt = a.CreatedAt, a.CreatedAt
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `INSERT INTO accounts (username, role, unit, password_hash, disabled,
@@ -51,7 +52,7 @@ func (s *Store) CreateAccount(ctx context.Context, a staff.Account, audit store.
 		if err != nil {
 			return fmt.Errorf("postgres: create account: %w", err)
 		}
-		return insertAudit(ctx, tx, audit, a.CreatedAt, a.Username)
+		return insertAudit(ctx, tx, entry, a.CreatedAt, a.Username)
 	})
 	if err != nil {
 		return staff.Account{}, err
@@ -83,25 +84,25 @@ func (s *Store) Accounts(ctx context.Context) ([]staff.Account, error) {
 		func(row pgx.Row) (staff.Account, error) { return scanAccount(row) })
 }
 
-func (s *Store) updateAccount(ctx context.Context, at time.Time, audit store.AuditEntry, query string, args ...any) error {
+func (s *Store) updateAccount(ctx context.Context, at time.Time, entry audit.Entry, query string, args ...any) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var username string
 		if err := tx.QueryRow(ctx, query, args...).Scan(&username); err != nil {
 			return notFound(err, "update account")
 		}
-		return insertAudit(ctx, tx, audit, at, username)
+		return insertAudit(ctx, tx, entry, at, username)
 	})
 }
 
 // SetAccountDisabled implements store.BackOffice.
-func (s *Store) SetAccountDisabled(ctx context.Context, id int64, disabled bool, at time.Time, audit store.AuditEntry) error {
-	return s.updateAccount(ctx, at, audit, `UPDATE accounts SET disabled = $1, updated_at = $2 WHERE id = $3 RETURNING username`,
+func (s *Store) SetAccountDisabled(ctx context.Context, id int64, disabled bool, at time.Time, entry audit.Entry) error {
+	return s.updateAccount(ctx, at, entry, `UPDATE accounts SET disabled = $1, updated_at = $2 WHERE id = $3 RETURNING username`,
 		disabled, at, id)
 }
 
 // SetPassword implements store.BackOffice.
-func (s *Store) SetPassword(ctx context.Context, id int64, hash string, at time.Time, audit store.AuditEntry) error {
-	return s.updateAccount(ctx, at, audit, `UPDATE accounts SET password_hash = $1, failed_logins = 0, locked_until = NULL,
+func (s *Store) SetPassword(ctx context.Context, id int64, hash string, at time.Time, entry audit.Entry) error {
+	return s.updateAccount(ctx, at, entry, `UPDATE accounts SET password_hash = $1, failed_logins = 0, locked_until = NULL,
 			password_changed_at = $2, updated_at = $2 WHERE id = $3 RETURNING username`, hash, at, id)
 }
 
@@ -321,15 +322,15 @@ func (s *Store) ChangeStatus(ctx context.Context, c store.StatusChange) (request
 	}
 	var r request.Request
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		// The status in the WHERE clause makes the check and the change one step: a change
-		// checked against a status someone else has since changed matches no row.
+		// The status and version in the WHERE clause make the check and the change one step: a
+		// change decided on a request someone else has since changed matches no row.
 		var err error
 		r, err = scanRequest(tx.QueryRow(ctx, `UPDATE requests SET status = $1,
 				assigned_to = CASE WHEN $2 <> '' THEN $2 ELSE assigned_to END,
 				history = history || $3::jsonb,
 				updated_at = $4
-			WHERE id = $5 AND status = $6 RETURNING `+requestColumns,
-			c.Change.To, c.Change.AssignedTo, event, c.At, c.RequestID, c.From))
+			WHERE id = $5 AND status = $6 AND ($7::int = 0 OR jsonb_array_length(history) = $7) RETURNING `+requestColumns,
+			c.Change.To, c.Change.AssignedTo, event, c.At, c.RequestID, c.From, c.Version))
 		if errors.Is(err, pgx.ErrNoRows) {
 			var exists bool
 			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM requests WHERE id = $1)`, c.RequestID).Scan(&exists); err != nil {
@@ -338,7 +339,7 @@ func (s *Store) ChangeStatus(ctx context.Context, c store.StatusChange) (request
 			if !exists {
 				return store.ErrNotFound
 			}
-			return store.ErrStatusChanged
+			return store.ErrChangedMeanwhile
 		}
 		if err != nil {
 			return fmt.Errorf("postgres: change status: %w", err)
@@ -354,18 +355,13 @@ func (s *Store) ChangeStatus(ctx context.Context, c store.StatusChange) (request
 	return r, nil
 }
 
-// insertAudit writes an audit entry, filling in its time and target if empty. An entry
-// without an action is not written (the caller had nothing to record).
-func insertAudit(ctx context.Context, tx pgx.Tx, e store.AuditEntry, at time.Time, target string) error {
-	if e.Action == "" {
+// insertAudit writes an audit entry in tx, completed with at and target; an empty one is
+// not written.
+func insertAudit(ctx context.Context, tx pgx.Tx, e audit.Entry, at time.Time, target string) error {
+	if e.Empty() {
 		return nil
 	}
-	if e.At.IsZero() {
-		e.At = at
-	}
-	if e.Target == "" {
-		e.Target = target
-	}
+	e = e.Complete(at, target)
 	_, err := tx.Exec(ctx, `INSERT INTO audit_log (at, actor, role, unit, ip, action, target, details)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, e.At, e.Actor, e.Role, e.Unit, e.IP, e.Action, e.Target, e.Details)
 	if err != nil {
@@ -375,12 +371,12 @@ func insertAudit(ctx context.Context, tx pgx.Tx, e store.AuditEntry, at time.Tim
 }
 
 // Audit implements store.BackOffice.
-func (s *Store) Audit(ctx context.Context, e store.AuditEntry) error {
+func (s *Store) Audit(ctx context.Context, e audit.Entry) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return insertAudit(ctx, tx, e, time.Now(), "") })
 }
 
 // AuditLog implements store.BackOffice.
-func (s *Store) AuditLog(ctx context.Context, q store.AuditQuery) ([]store.AuditEntry, error) {
+func (s *Store) AuditLog(ctx context.Context, q audit.Query) ([]audit.Entry, error) {
 	var conds []string
 	var args []any
 	for _, f := range []struct{ col, val string }{{"actor", q.Actor}, {"action", q.Action}, {"target", q.Target}} {
@@ -401,8 +397,8 @@ func (s *Store) AuditLog(ctx context.Context, q store.AuditQuery) ([]store.Audit
 	if q.Limit > 0 {
 		query += fmt.Sprintf(" LIMIT %d", q.Limit)
 	}
-	return queryAll(ctx, s.pool, "audit log", query, func(row pgx.Row) (store.AuditEntry, error) {
-		var e store.AuditEntry
+	return queryAll(ctx, s.pool, "audit log", query, func(row pgx.Row) (audit.Entry, error) {
+		var e audit.Entry
 		err := row.Scan(&e.ID, &e.At, &e.Actor, &e.Role, &e.Unit, &e.IP, &e.Action, &e.Target, &e.Details)
 		e.At = e.At.UTC()
 		return e, err

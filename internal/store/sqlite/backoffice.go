@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/doorstep-post/doorstep/internal/audit"
 	"github.com/doorstep-post/doorstep/internal/request"
 	"github.com/doorstep-post/doorstep/internal/staff"
 	"github.com/doorstep-post/doorstep/internal/store"
@@ -51,7 +52,7 @@ func scanAccount(row scanner, extra ...any) (staff.Account, error) {
 }
 
 // CreateAccount implements store.BackOffice.
-func (s *Store) CreateAccount(ctx context.Context, a staff.Account, audit store.AuditEntry) (staff.Account, error) {
+func (s *Store) CreateAccount(ctx context.Context, a staff.Account, entry audit.Entry) (staff.Account, error) {
 	tx, err := s.begin(ctx)
 	if err != nil {
 		return staff.Account{}, err
@@ -69,7 +70,7 @@ func (s *Store) CreateAccount(ctx context.Context, a staff.Account, audit store.
 	if err != nil {
 		return staff.Account{}, fmt.Errorf("sqlite: create account: %w", err)
 	}
-	if err := insertAudit(ctx, tx, audit, a.CreatedAt, a.Username); err != nil {
+	if err := insertAudit(ctx, tx, entry, a.CreatedAt, a.Username); err != nil {
 		return staff.Account{}, err
 	}
 	return a, commitTx(tx)
@@ -100,7 +101,7 @@ func (s *Store) Accounts(ctx context.Context) ([]staff.Account, error) {
 }
 
 // updateAccount runs one UPDATE of an account and its audit entry in a transaction.
-func (s *Store) updateAccount(ctx context.Context, id int64, at time.Time, audit store.AuditEntry, query string, args ...any) error {
+func (s *Store) updateAccount(ctx context.Context, id int64, at time.Time, entry audit.Entry, query string, args ...any) error {
 	tx, err := s.begin(ctx)
 	if err != nil {
 		return err
@@ -110,21 +111,21 @@ func (s *Store) updateAccount(ctx context.Context, id int64, at time.Time, audit
 	if err := tx.QueryRowContext(ctx, query, args...).Scan(&username); err != nil {
 		return notFound(err, "update account")
 	}
-	if err := insertAudit(ctx, tx, audit, at, username); err != nil {
+	if err := insertAudit(ctx, tx, entry, at, username); err != nil {
 		return err
 	}
 	return commitTx(tx)
 }
 
 // SetAccountDisabled implements store.BackOffice.
-func (s *Store) SetAccountDisabled(ctx context.Context, id int64, disabled bool, at time.Time, audit store.AuditEntry) error {
-	return s.updateAccount(ctx, id, at, audit, `UPDATE accounts SET disabled = ?, updated_at = ? WHERE id = ? RETURNING username`,
+func (s *Store) SetAccountDisabled(ctx context.Context, id int64, disabled bool, at time.Time, entry audit.Entry) error {
+	return s.updateAccount(ctx, id, at, entry, `UPDATE accounts SET disabled = ?, updated_at = ? WHERE id = ? RETURNING username`,
 		disabled, at.UnixMilli(), id)
 }
 
 // SetPassword implements store.BackOffice.
-func (s *Store) SetPassword(ctx context.Context, id int64, hash string, at time.Time, audit store.AuditEntry) error {
-	return s.updateAccount(ctx, id, at, audit, `UPDATE accounts SET password_hash = ?, failed_logins = 0, locked_until = 0,
+func (s *Store) SetPassword(ctx context.Context, id int64, hash string, at time.Time, entry audit.Entry) error {
+	return s.updateAccount(ctx, id, at, entry, `UPDATE accounts SET password_hash = ?, failed_logins = 0, locked_until = 0,
 			password_changed_at = ?, updated_at = ? WHERE id = ? RETURNING username`,
 		hash, at.UnixMilli(), at.UnixMilli(), id)
 }
@@ -364,14 +365,14 @@ func (s *Store) ChangeStatus(ctx context.Context, c store.StatusChange) (request
 		return request.Request{}, err
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	// The status in the WHERE clause makes the check and the change one step: a change
-	// checked against a status someone else has since changed matches no row.
+	// The status and version in the WHERE clause make the check and the change one step: a
+	// change decided on a request someone else has since changed matches no row.
 	r, err := scanRequest(tx.QueryRowContext(ctx, `UPDATE requests SET status = ?,
 			assigned_to = CASE WHEN ? <> '' THEN ? ELSE assigned_to END,
 			history = json_insert(history, '$[#]', json_extract(?, '$[0]')),
 			updated_at = ?
-		WHERE id = ? AND status = ? RETURNING `+requestColumns,
-		c.Change.To, c.Change.AssignedTo, c.Change.AssignedTo, event, c.At.UnixMilli(), c.RequestID, c.From))
+		WHERE id = ? AND status = ? AND (? = 0 OR json_array_length(history) = ?) RETURNING `+requestColumns,
+		c.Change.To, c.Change.AssignedTo, c.Change.AssignedTo, event, c.At.UnixMilli(), c.RequestID, c.From, c.Version, c.Version))
 	if errors.Is(err, sql.ErrNoRows) {
 		var exists int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM requests WHERE id = ?`, c.RequestID).Scan(&exists); err != nil {
@@ -380,7 +381,7 @@ func (s *Store) ChangeStatus(ctx context.Context, c store.StatusChange) (request
 		if exists == 0 {
 			return request.Request{}, store.ErrNotFound
 		}
-		return request.Request{}, store.ErrStatusChanged
+		return request.Request{}, store.ErrChangedMeanwhile
 	}
 	if err != nil {
 		return request.Request{}, fmt.Errorf("sqlite: change status: %w", err)
@@ -400,18 +401,13 @@ func (s *Store) ChangeStatus(ctx context.Context, c store.StatusChange) (request
 	return r, commitTx(tx)
 }
 
-// insertAudit writes an audit entry in tx, filling in its time and target if empty. An
-// entry without an action is not written (the caller had nothing to record).
-func insertAudit(ctx context.Context, tx querier, e store.AuditEntry, at time.Time, target string) error {
-	if e.Action == "" {
+// insertAudit writes an audit entry in tx, completed with at and target; an empty one is
+// not written.
+func insertAudit(ctx context.Context, tx querier, e audit.Entry, at time.Time, target string) error {
+	if e.Empty() {
 		return nil
 	}
-	if e.At.IsZero() {
-		e.At = at
-	}
-	if e.Target == "" {
-		e.Target = target
-	}
+	e = e.Complete(at, target)
 	_, err := tx.ExecContext(ctx, `INSERT INTO audit_log (at, actor, role, unit, ip, action, target, details)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, e.At.UnixMilli(), e.Actor, e.Role, e.Unit, e.IP, e.Action, e.Target, e.Details)
 	if err != nil {
@@ -421,12 +417,12 @@ func insertAudit(ctx context.Context, tx querier, e store.AuditEntry, at time.Ti
 }
 
 // Audit implements store.BackOffice.
-func (s *Store) Audit(ctx context.Context, e store.AuditEntry) error {
+func (s *Store) Audit(ctx context.Context, e audit.Entry) error {
 	return insertAudit(ctx, s.writer, e, time.Now(), "")
 }
 
 // AuditLog implements store.BackOffice.
-func (s *Store) AuditLog(ctx context.Context, q store.AuditQuery) ([]store.AuditEntry, error) {
+func (s *Store) AuditLog(ctx context.Context, q audit.Query) ([]audit.Entry, error) {
 	var conds []string
 	var args []any
 	for _, f := range []struct{ col, val string }{{"actor", q.Actor}, {"action", q.Action}, {"target", q.Target}} {
@@ -447,8 +443,8 @@ func (s *Store) AuditLog(ctx context.Context, q store.AuditQuery) ([]store.Audit
 	if q.Limit > 0 {
 		query += fmt.Sprintf(" LIMIT %d", q.Limit)
 	}
-	return queryAll(ctx, s.readers, "audit log", query, func(row scanner) (store.AuditEntry, error) {
-		var e store.AuditEntry
+	return queryAll(ctx, s.readers, "audit log", query, func(row scanner) (audit.Entry, error) {
+		var e audit.Entry
 		var at int64
 		err := row.Scan(&e.ID, &at, &e.Actor, &e.Role, &e.Unit, &e.IP, &e.Action, &e.Target, &e.Details)
 		e.At = timeOrZero(at)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/doorstep-post/doorstep/internal/audit"
 	"github.com/doorstep-post/doorstep/internal/request"
 	"github.com/doorstep-post/doorstep/internal/staff"
 	"github.com/doorstep-post/doorstep/internal/store"
@@ -17,7 +18,7 @@ import (
 func newAccount(t *testing.T, st store.Store, username string, role staff.Role, unit string) staff.Account {
 	t.Helper()
 	a, err := st.CreateAccount(context.Background(), staff.Account{Username: username, Role: role, Unit: unit,
-		PasswordHash: "hash-of-" + username, CreatedAt: base}, store.AuditEntry{Actor: "admin", Action: "account_create"})
+		PasswordHash: "hash-of-" + username, CreatedAt: base}, audit.Entry{Actor: "admin", Action: "account_create"})
 	if err != nil {
 		t.Fatalf("CreateAccount: %v", err)
 	}
@@ -31,7 +32,7 @@ func testAccounts(t *testing.T, st store.Store) {
 		t.Fatalf("created account %+v", a)
 	}
 	if _, err := st.CreateAccount(ctx, staff.Account{Username: "nd.gpo", Role: staff.RoleAdmin, PasswordHash: "x", CreatedAt: base},
-		store.AuditEntry{}); !errors.Is(err, store.ErrUsernameTaken) {
+		audit.Entry{}); !errors.Is(err, store.ErrUsernameTaken) {
 		t.Fatalf("second nd.gpo: %v, want ErrUsernameTaken", err)
 	}
 	newAccount(t, st, "admin", staff.RoleAdmin, "")
@@ -44,24 +45,24 @@ func testAccounts(t *testing.T, st store.Store) {
 		t.Errorf("unknown username: %v", err)
 	}
 	later := base.Add(time.Hour)
-	if err := st.SetAccountDisabled(ctx, a.ID, true, later, store.AuditEntry{Actor: "admin", Action: "account_disable"}); err != nil {
+	if err := st.SetAccountDisabled(ctx, a.ID, true, later, audit.Entry{Actor: "admin", Action: "account_disable"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.SetPassword(ctx, a.ID, "new-hash", later, store.AuditEntry{Actor: "admin", Action: "password_reset"}); err != nil {
+	if err := st.SetPassword(ctx, a.ID, "new-hash", later, audit.Entry{Actor: "admin", Action: "password_reset"}); err != nil {
 		t.Fatal(err)
 	}
 	got, _ = st.AccountByID(ctx, a.ID)
 	if !got.Disabled || got.PasswordHash != "new-hash" || !got.PasswordChangedAt.Equal(later) {
 		t.Errorf("after disable and reset: %+v", got)
 	}
-	if err := st.SetAccountDisabled(ctx, 9999, true, later, store.AuditEntry{}); !errors.Is(err, store.ErrNotFound) {
+	if err := st.SetAccountDisabled(ctx, 9999, true, later, audit.Entry{}); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("disable unknown: %v", err)
 	}
 	all, err := st.Accounts(ctx)
 	if err != nil || len(all) != 2 || all[0].Username != "admin" || all[1].Username != "nd.gpo" {
 		t.Errorf("Accounts = %v, %v", all, err)
 	}
-	log, _ := st.AuditLog(ctx, store.AuditQuery{Target: "nd.gpo"})
+	log, _ := st.AuditLog(ctx, audit.Query{Target: "nd.gpo"})
 	var actions []string
 	for _, e := range log {
 		actions = append(actions, e.Action)
@@ -98,7 +99,7 @@ func testLoginLockout(t *testing.T, st store.Store) {
 	if got, _ := st.AccountByID(ctx, a.ID); got.FailedLogins != 0 {
 		t.Errorf("after success FailedLogins = %d", got.FailedLogins)
 	}
-	if err := st.SetPassword(ctx, a.ID, "h", at, store.AuditEntry{}); err != nil {
+	if err := st.SetPassword(ctx, a.ID, "h", at, audit.Entry{}); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := st.AccountByID(ctx, a.ID); got.Locked(at) {
@@ -190,7 +191,7 @@ func testChangeStatus(t *testing.T, st store.Store) {
 	got, err := st.ChangeStatus(ctx, store.StatusChange{RequestID: r.ID, From: request.StatusSubmitted,
 		Change: request.Change{To: request.StatusInProgress, Remarks: "With the postman", AssignedTo: "Ravi Kumar (postman)"},
 		Actor:  "nd.gpo", At: at, Notifications: statusNotes(r, request.StatusInProgress),
-		Audit: store.AuditEntry{Actor: "nd.gpo", Role: "division", IP: "10.0.0.7", Action: "status_change", Details: "in_progress"}})
+		Audit: audit.Entry{Actor: "nd.gpo", Role: "division", IP: "10.0.0.7", Action: "status_change", Details: "in_progress"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,14 +225,14 @@ func testChangeStatus(t *testing.T, st store.Store) {
 	if !slices.Equal(about, []request.Status{request.StatusInProgress, request.StatusCompleted}) {
 		t.Errorf("notifications are about %v", about)
 	}
-	audit, _ := st.AuditLog(ctx, store.AuditQuery{Target: string(r.Reference)})
-	if len(audit) != 1 || audit[0].IP != "10.0.0.7" || audit[0].Action != "status_change" || !audit[0].At.Equal(at) {
-		t.Errorf("audit = %+v", audit)
+	entries, _ := st.AuditLog(ctx, audit.Query{Target: string(r.Reference)})
+	if len(entries) != 1 || entries[0].IP != "10.0.0.7" || entries[0].Action != "status_change" || !entries[0].At.Equal(at) {
+		t.Errorf("audit = %+v", entries)
 	}
 	// Checked against a status that is no longer current.
 	if _, err := st.ChangeStatus(ctx, store.StatusChange{RequestID: r.ID, From: request.StatusInProgress,
-		Change: request.Change{To: request.StatusCancelled}, At: at2}); !errors.Is(err, store.ErrStatusChanged) {
-		t.Errorf("stale change: %v, want ErrStatusChanged", err)
+		Change: request.Change{To: request.StatusCancelled}, At: at2}); !errors.Is(err, store.ErrChangedMeanwhile) {
+		t.Errorf("stale change: %v, want ErrChangedMeanwhile", err)
 	}
 	if _, err := st.ChangeStatus(ctx, store.StatusChange{RequestID: 9999, From: request.StatusSubmitted,
 		Change: request.Change{To: request.StatusCancelled}, At: at2}); !errors.Is(err, store.ErrNotFound) {
@@ -258,13 +259,63 @@ func testChangeStatusConcurrent(t *testing.T, st store.Store) {
 		switch {
 		case err == nil:
 			won++
-		case !errors.Is(err, store.ErrStatusChanged):
+		case !errors.Is(err, store.ErrChangedMeanwhile):
 			t.Errorf("concurrent change: %v", err)
 		}
 	}
 	read, _ := st.RequestByID(ctx, r.ID)
 	if won != 1 || len(read.History) != 2 {
 		t.Errorf("%d changes won; history %+v", won, read.History)
+	}
+}
+
+// testChangeStatusVersion: a change decided on one version of a request is refused once the
+// request has another, though its status is the same (a re-assignment came first); without
+// a version it applies to the request as it is.
+func testChangeStatusVersion(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	r := mustSubmit(t, st, submission(NewRequest("9876543210", base))).Request
+	if r.Version() != 1 {
+		t.Fatalf("a new request has version %d, want 1", r.Version())
+	}
+	assign := func(version int, to string) (request.Request, error) {
+		return st.ChangeStatus(ctx, store.StatusChange{RequestID: r.ID, From: request.StatusInProgress, Version: version,
+			Change: request.Change{To: request.StatusInProgress, AssignedTo: to}, Actor: "nd.gpo", At: base.Add(time.Hour)})
+	}
+	inProgress, err := st.ChangeStatus(ctx, store.StatusChange{RequestID: r.ID, From: request.StatusSubmitted, Version: 1,
+		Change: request.Change{To: request.StatusInProgress, AssignedTo: "Ravi"}, At: base.Add(time.Minute)})
+	if err != nil || inProgress.Version() != 2 {
+		t.Fatalf("change at version 1: version %d, %v", inProgress.Version(), err)
+	}
+	if _, err := assign(2, "Sita"); err != nil {
+		t.Fatalf("re-assign at version 2: %v", err)
+	}
+	if _, err := assign(2, "Gita"); !errors.Is(err, store.ErrChangedMeanwhile) {
+		t.Errorf("re-assign decided on version 2 of a request at version 3: %v, want ErrChangedMeanwhile", err)
+	}
+	if got, err := assign(0, "Gita"); err != nil || got.AssignedTo != "Gita" || got.Version() != 4 {
+		t.Errorf("re-assign without a version: %q at version %d, %v", got.AssignedTo, got.Version(), err)
+	}
+
+	// Two people re-assign at once, both having seen version 4: one wins.
+	results := make([]error, 2)
+	var wg sync.WaitGroup
+	for i := range results {
+		wg.Go(func() { _, results[i] = assign(4, fmt.Sprint("postman ", i)) })
+	}
+	wg.Wait()
+	read, _ := st.RequestByID(ctx, r.ID)
+	won := 0
+	for _, err := range results {
+		switch {
+		case err == nil:
+			won++
+		case !errors.Is(err, store.ErrChangedMeanwhile):
+			t.Errorf("concurrent re-assignment: %v", err)
+		}
+	}
+	if won != 1 || read.Version() != 5 {
+		t.Errorf("%d of two re-assignments at version 4 won; the request is at version %d, want 5", won, read.Version())
 	}
 }
 
@@ -364,20 +415,20 @@ func testDeskQueries(t *testing.T, st store.Store) {
 func testAuditLog(t *testing.T, st store.Store) {
 	ctx := context.Background()
 	for i := range 5 {
-		if err := st.Audit(ctx, store.AuditEntry{At: base.Add(time.Duration(i) * time.Second), Actor: fmt.Sprint("user", i%2),
+		if err := st.Audit(ctx, audit.Entry{At: base.Add(time.Duration(i) * time.Second), Actor: fmt.Sprint("user", i%2),
 			IP: "10.0.0.1", Action: "login", Details: fmt.Sprint(i)}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	all, err := st.AuditLog(ctx, store.AuditQuery{Limit: 3})
+	all, err := st.AuditLog(ctx, audit.Query{Limit: 3})
 	if err != nil || len(all) != 3 || all[0].Details != "4" || all[2].Details != "2" || !all[0].At.Equal(base.Add(4*time.Second)) {
 		t.Fatalf("AuditLog newest 3 = %+v, %v", all, err)
 	}
-	next, _ := st.AuditLog(ctx, store.AuditQuery{Limit: 3, Before: all[2].ID})
+	next, _ := st.AuditLog(ctx, audit.Query{Limit: 3, Before: all[2].ID})
 	if len(next) != 2 || next[0].Details != "1" {
 		t.Errorf("next page = %+v", next)
 	}
-	mine, _ := st.AuditLog(ctx, store.AuditQuery{Actor: "user1"})
+	mine, _ := st.AuditLog(ctx, audit.Query{Actor: "user1"})
 	if len(mine) != 2 || mine[0].Details != "3" {
 		t.Errorf("user1's entries = %+v", mine)
 	}

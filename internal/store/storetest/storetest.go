@@ -46,6 +46,7 @@ func Run(t *testing.T, open Opener) {
 		{"Tokens", testTokens},
 		{"ChangeStatus", testChangeStatus},
 		{"ChangeStatusConcurrent", testChangeStatusConcurrent},
+		{"ChangeStatusVersion", testChangeStatusVersion},
 		{"DeskQueries", testDeskQueries},
 		{"AuditLog", testAuditLog},
 		{"DeleteExpired", testDeleteExpired},
