@@ -27,6 +27,7 @@ import (
 	"github.com/doorstep-post/doorstep/internal/postal"
 	"github.com/doorstep-post/doorstep/internal/requestlog"
 	"github.com/doorstep-post/doorstep/internal/server"
+	"github.com/doorstep-post/doorstep/internal/staff"
 	"github.com/doorstep-post/doorstep/internal/store"
 	"github.com/doorstep-post/doorstep/internal/store/postgres"
 	"github.com/doorstep-post/doorstep/internal/store/sqlite"
@@ -300,7 +301,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, opts serveO
 
 // hintFirstAdmin says, on a database without staff accounts, how to make the first one: no
 // one can use the staff desk until then.
-func hintFirstAdmin(ctx context.Context, st store.Store, log *slog.Logger) error {
+func hintFirstAdmin(ctx context.Context, st interface {
+	Accounts(ctx context.Context) ([]staff.Account, error)
+}, log *slog.Logger) error {
 	accounts, err := st.Accounts(ctx)
 	if err != nil || len(accounts) > 0 {
 		return err

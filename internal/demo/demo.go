@@ -58,6 +58,14 @@ type Account struct {
 	Password string
 }
 
+// Store is what seeding needs: what the desk and the catalogue need, and saving requests
+// and their changes as they were made, without the messages they would send.
+type Store interface {
+	desk.Store
+	catalogue.Store
+	Submit(ctx context.Context, sub store.Submission) (store.SubmitResult, error)
+}
+
 // Result is what was seeded.
 type Result struct {
 	Accounts []Account
@@ -69,7 +77,7 @@ type Result struct {
 // otherwise). Accounts are made through the desk, so their creation is in the audit log like
 // any other; the requests are saved with times in the past and without notifications, so
 // that no SMS or e-mail goes to the made-up customers.
-func Seed(ctx context.Context, st store.Store, dir *postal.Directory, opts Options) (Result, error) {
+func Seed(ctx context.Context, st Store, dir *postal.Directory, opts Options) (Result, error) {
 	now := opts.Now
 	if now.IsZero() {
 		now = time.Now()
@@ -125,7 +133,7 @@ func Seed(ctx context.Context, st store.Store, dir *postal.Directory, opts Optio
 }
 
 // checkEmpty refuses a database with any account or request.
-func checkEmpty(ctx context.Context, st store.Store) error {
+func checkEmpty(ctx context.Context, st Store) error {
 	accounts, err := st.Accounts(ctx)
 	if err != nil {
 		return err
@@ -225,7 +233,7 @@ func demoAreas(dir *postal.Directory) (map[string][]area, error) {
 	return out, nil
 }
 
-func activeServices(ctx context.Context, st store.Store) ([]string, error) {
+func activeServices(ctx context.Context, st Store) ([]string, error) {
 	all, err := st.Services(ctx)
 	if err != nil {
 		return nil, err
@@ -243,7 +251,7 @@ func activeServices(ctx context.Context, st store.Store) ([]string, error) {
 }
 
 // save submits one planned request and applies its changes in order.
-func save(ctx context.Context, st store.Store, p planned) (request.Request, error) {
+func save(ctx context.Context, st Store, p planned) (request.Request, error) {
 	res, err := st.Submit(ctx, store.Submission{Request: p.request, NewReference: request.NewReference,
 		DuplicateSince: p.request.CreatedAt.Add(-request.DuplicateWindow)})
 	if err != nil {

@@ -22,8 +22,10 @@ func (CleanupArgs) Kind() string { return "cleanup" }
 
 type cleanupWorker struct {
 	river.WorkerDefaults[CleanupArgs]
-	store store.Store
-	log   *slog.Logger
+	store interface {
+		DeleteExpired(ctx context.Context, now time.Time) (store.Deleted, error)
+	}
+	log *slog.Logger
 }
 
 func (w *cleanupWorker) Work(ctx context.Context, _ *river.Job[CleanupArgs]) error {

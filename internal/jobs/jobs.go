@@ -112,9 +112,16 @@ func (q *Queue) Start(ctx context.Context) error { return q.start(ctx) }
 // database for the next start.
 func (q *Queue) Stop(ctx context.Context) error { return q.stop(ctx) }
 
+// notificationStore is what sending needs of the database.
+type notificationStore interface {
+	Notifications(ctx context.Context, ids []int64) ([]store.Notification, error)
+	RequestsByIDs(ctx context.Context, ids []int64) ([]request.Request, error)
+	RecordAttempts(ctx context.Context, attempts []store.Attempt) error
+}
+
 type notificationWorker struct {
 	river.WorkerDefaults[NotificationArgs]
-	store   store.Store
+	store   notificationStore
 	deliver Deliverer
 	opts    Options
 	log     *slog.Logger

@@ -43,10 +43,9 @@ type BackOffice interface {
 	FindSession(ctx context.Context, token string, now time.Time) ([]byte, bool, error)
 	// CommitSession saves a session, replacing one with the same token.
 	CommitSession(ctx context.Context, token string, data []byte, expiry time.Time) error
-	// DeleteSession removes a session; no error if there is none.
+	// DeleteSession removes a session; no error if there is none. Expired sessions go with
+	// Store.DeleteExpired.
 	DeleteSession(ctx context.Context, token string) error
-	// DeleteExpiredSessions removes sessions expired at now and says how many.
-	DeleteExpiredSessions(ctx context.Context, now time.Time) (int, error)
 
 	// CreateToken saves an API token (by its hash).
 	CreateToken(ctx context.Context, t Token) error

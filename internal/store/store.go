@@ -1,6 +1,9 @@
 // Package store defines what Doorstep keeps in its database. Each backend (sqlite, and
 // postgres beside it) implements Store with its own SQL and migrations; nothing above this
-// package knows which one is underneath.
+// package knows which one is underneath. Each consumer declares the small interface it
+// needs (intake.Store, desk.Store, catalogue.Store, backoffice.Sessions...), which Store
+// holds. What the backends share but SQL (the conditions of a filter, the one-time-code
+// flow, the audit entry's defaults, the catalogue seed, what counts as not found) is here.
 package store
 
 import (
@@ -28,7 +31,8 @@ var (
 	ErrChangedMeanwhile = errors.New("store: the request changed meanwhile")
 )
 
-// Store is the persistence Doorstep needs. Every method is safe for concurrent use.
+// Store is all the persistence Doorstep needs, as every backend implements it: the union of
+// its consumers' interfaces. Every method is safe for concurrent use.
 type Store interface {
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
@@ -107,6 +111,29 @@ const (
 // Deleted counts the rows DeleteExpired removed.
 type Deleted struct {
 	Sessions, IdempotencyKeys, OneTimeCodes, Tokens int
+}
+
+// Expiry is one step of DeleteExpired: a DELETE, its arguments, and the count it adds to.
+type Expiry struct {
+	SQL   string
+	Args  []any
+	Count func(*Deleted) *int
+}
+
+// Expiries are the steps of DeleteExpired as of now, in dialect d; a backend runs them in
+// one transaction.
+func Expiries(now time.Time, d Dialect) []Expiry {
+	tokensBefore := d.Time(now.Add(-OldTokenRetention))
+	return []Expiry{
+		{"DELETE FROM sessions WHERE expiry <= " + d.Param(1), []any{d.Time(now)},
+			func(c *Deleted) *int { return &c.Sessions }},
+		{"DELETE FROM idempotency_keys WHERE created_at < " + d.Param(1), []any{d.Time(now.Add(-IdempotencyKeyRetention))},
+			func(c *Deleted) *int { return &c.IdempotencyKeys }},
+		{"DELETE FROM otp_codes WHERE expires_at < " + d.Param(1), []any{d.Time(now.Add(-OneTimeCodeRetention))},
+			func(c *Deleted) *int { return &c.OneTimeCodes }},
+		{"DELETE FROM api_tokens WHERE expires_at < " + d.Param(1) + " OR revoked_at < " + d.Param(2), []any{tokensBefore, tokensBefore},
+			func(c *Deleted) *int { return &c.Tokens }},
+	}
 }
 
 // NewOTP is a one-time code on its way into the store.
@@ -243,6 +270,28 @@ func DecodeHistory(data []byte) ([]request.Event, error) {
 	return history, nil
 }
 
+// RequestColumns are the columns of a request that ScanRequest reads, the same on every
+// backend.
+const RequestColumns = `id, reference, service_code, name, address, pincode, email, mobile, details, language,
+	division, region, circle, district, state, status, history, created_at, updated_at, assigned_to`
+
+// ScanRequest reads a row of RequestColumns, with its history. T is how the backend keeps a
+// time (Unix milliseconds, or a time), and toTime turns it into a time in UTC.
+func ScanRequest[T any](row Scanner, toTime func(T) time.Time) (request.Request, error) {
+	var r request.Request
+	var history []byte
+	var created, updated T
+	if err := row.Scan(&r.ID, &r.Reference, &r.ServiceCode, &r.Name, &r.Address, &r.Pincode, &r.Email, &r.Mobile,
+		&r.Details, &r.Language, &r.Division, &r.Region, &r.Circle, &r.District, &r.State, &r.Status, &history,
+		&created, &updated, &r.AssignedTo); err != nil {
+		return request.Request{}, err
+	}
+	r.CreatedAt, r.UpdatedAt = toTime(created), toTime(updated)
+	var err error
+	r.History, err = DecodeHistory(history)
+	return r, err
+}
+
 // Helpers for the backends' SQL.
 
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
@@ -258,4 +307,54 @@ func Qualified(table, columns string) string {
 		parts[i] = table + "." + strings.TrimSpace(p)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// SeenKey is an idempotency key as kept: the content it came with and what it answered.
+type SeenKey struct {
+	Fingerprint string
+	RequestID   int64
+	Duplicate   bool
+}
+
+// QuerySeenKey reads a SeenKey's columns, with the key bound to placeholder.
+func QuerySeenKey(placeholder string) string {
+	return "SELECT fingerprint, request_id, duplicate FROM idempotency_keys WHERE key = " + placeholder
+}
+
+// Answer is what the key answers a submission with fingerprint: a replay of what it answered
+// first (the caller reads k.RequestID into it), or ErrIdempotencyKeyReused for other content.
+func (k SeenKey) Answer(fingerprint string) (SubmitResult, error) {
+	if k.Fingerprint != fingerprint {
+		return SubmitResult{}, ErrIdempotencyKeyReused
+	}
+	return SubmitResult{Duplicate: k.Duplicate, Replayed: true}, nil
+}
+
+// Refused says why a conditional change matched no row: ErrNotFound if the row does not
+// exist, else conflict (it exists, but no longer as the change required). Both backends
+// decide it here, after asking whether the row exists (QueryExists).
+func Refused(exists bool, conflict error) error {
+	if !exists {
+		return ErrNotFound
+	}
+	return conflict
+}
+
+// QueryExists asks whether table has a row with id $1 (the same SQL on both backends but
+// for the placeholder: bind one argument).
+func QueryExists(table, placeholder string) string {
+	return "SELECT EXISTS (SELECT 1 FROM " + table + " WHERE id = " + placeholder + ")"
+}
+
+// Scanner is a row of either backend.
+type Scanner interface{ Scan(dest ...any) error }
+
+// QueryServices lists the catalogue in display order, for ScanService.
+const QueryServices = `SELECT code, name, name_hi, description, description_hi, active FROM services ORDER BY sort_order, code`
+
+// ScanService reads a row of QueryServices.
+func ScanService(row Scanner) (request.Service, error) {
+	var svc request.Service
+	err := row.Scan(&svc.Code, &svc.Name, &svc.NameHi, &svc.Description, &svc.DescriptionHi, &svc.Active)
+	return svc, err
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -161,15 +160,6 @@ func (s *Store) DeleteSession(ctx context.Context, token string) error {
 	return nil
 }
 
-// DeleteExpiredSessions implements store.BackOffice.
-func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time) (int, error) {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE expiry <= $1`, now)
-	if err != nil {
-		return 0, fmt.Errorf("postgres: delete expired sessions: %w", err)
-	}
-	return int(tag.RowsAffected()), nil
-}
-
 // CreateToken implements store.BackOffice.
 func (s *Store) CreateToken(ctx context.Context, t store.Token) error {
 	_, err := s.pool.Exec(ctx, `INSERT INTO api_tokens (hash, account_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
@@ -202,102 +192,28 @@ func (s *Store) RevokeToken(ctx context.Context, hash string, at time.Time) erro
 	return nil
 }
 
-// deskWhere builds the WHERE clause of a desk query; withStatuses false leaves out the status
-// filter (for counts by status).
-func deskWhere(q store.DeskQuery, withStatuses bool) (string, []any) {
-	var conds []string
-	var args []any
-	add := func(cond string, a any) {
-		args = append(args, a)
-		conds = append(conds, fmt.Sprintf(cond, len(args)))
-	}
-	if q.Division != "" {
-		add("division = $%d", q.Division)
-	}
-	if q.Region != "" {
-		add("region = $%d", q.Region)
-	}
-	if q.Circle != "" {
-		add("circle = $%d", q.Circle)
-	}
-	if withStatuses && len(q.Statuses) > 0 {
-		statuses := make([]string, len(q.Statuses))
-		for i, st := range q.Statuses {
-			statuses[i] = string(st)
-		}
-		add("status = ANY($%d)", statuses)
-	}
-	if q.Service != "" {
-		add("service_code = $%d", q.Service)
-	}
-	if q.Pincode != "" {
-		add("pincode = $%d", q.Pincode)
-	}
-	if q.AssignedTo != "" {
-		add("assigned_to = $%d", q.AssignedTo)
-	}
-	if !q.CreatedFrom.IsZero() {
-		add("created_at >= $%d", q.CreatedFrom)
-	}
-	if !q.CreatedBefore.IsZero() {
-		add("created_at < $%d", q.CreatedBefore)
-	}
-	if q.Reference != "" {
-		add("reference = $%d", q.Reference)
-	}
-	if q.Mobile != "" {
-		add("mobile = $%d", q.Mobile)
-	}
-	if q.NameContains != "" {
-		add(`name ILIKE $%d ESCAPE '\'`, store.ContainsPattern(q.NameContains))
-	}
-	return strings.Join(conds, " AND "), args
-}
+// dialect is how PostgreSQL's SQL differs in the conditions store builds.
+var dialect = store.Dialect{Param: store.Placeholder, Time: func(t time.Time) any { return t }, Like: "ILIKE"}
 
 // DeskRequests implements store.BackOffice.
 func (s *Store) DeskRequests(ctx context.Context, q store.DeskQuery) ([]request.Request, error) {
-	where, args := deskWhere(q, true)
-	order, cmp := "ASC", ">"
-	if q.NewestFirst {
-		order, cmp = "DESC", "<"
-	}
-	if q.After != nil {
-		args = append(args, q.After.CreatedAt, q.After.ID)
-		cond := fmt.Sprintf("(created_at, id) %s ($%d, $%d)", cmp, len(args)-1, len(args))
-		if where == "" {
-			where = cond
-		} else {
-			where += " AND " + cond
-		}
-	}
-	query := `SELECT ` + requestColumns + ` FROM requests`
-	if where != "" {
-		query += " WHERE " + where
-	}
-	query += ` ORDER BY created_at ` + order + `, id ` + order
-	if q.Limit > 0 {
-		query += fmt.Sprintf(" LIMIT %d", q.Limit)
-	}
-	return queryAll(ctx, s.pool, "desk requests", query, scanRequest, args...)
+	w := store.DeskWhere(q, dialect, true)
+	order := store.DeskOrder(q, w)
+	return queryAll(ctx, s.pool, "desk requests", `SELECT `+requestColumns+` FROM requests`+w.SQL()+order+store.Limit(q.Limit),
+		scanRequest, w.Args()...)
 }
 
-// DeskCounts implements store.BackOffice: one capped count per status.
+// DeskCounts implements store.BackOffice: one capped count per status, pipelined in one
+// round trip.
 func (s *Store) DeskCounts(ctx context.Context, q store.DeskQuery, cap int) (map[request.Status]int, error) {
 	if cap <= 0 {
 		cap = store.DefaultCountCap
 	}
-	where, args := deskWhere(q, false)
-	if where != "" {
-		where += " AND "
-	}
-	args = append(args, nil)
-	statusArg := len(args)
-	query := fmt.Sprintf(`SELECT count(*) FROM (SELECT 1 FROM requests WHERE %sstatus = $%d LIMIT %d) capped`, where, statusArg, cap+1)
 	batch := &pgx.Batch{}
 	for _, st := range store.AllStatuses {
-		a := append([]any(nil), args...)
-		a[statusArg-1] = string(st)
-		batch.Queue(query, a...)
+		w := store.DeskWhere(q, dialect, false)
+		w.Add("status = " + w.Arg(string(st)))
+		batch.Queue(fmt.Sprintf(`SELECT count(*) FROM (SELECT 1 FROM requests%s LIMIT %d) capped`, w.SQL(), cap+1), w.Args()...)
 	}
 	results := s.pool.SendBatch(ctx, batch)
 	defer results.Close()
@@ -332,14 +248,7 @@ func (s *Store) ChangeStatus(ctx context.Context, c store.StatusChange) (request
 			WHERE id = $5 AND status = $6 AND ($7::int = 0 OR jsonb_array_length(history) = $7) RETURNING `+requestColumns,
 			c.Change.To, c.Change.AssignedTo, event, c.At, c.RequestID, c.From, c.Version))
 		if errors.Is(err, pgx.ErrNoRows) {
-			var exists bool
-			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM requests WHERE id = $1)`, c.RequestID).Scan(&exists); err != nil {
-				return fmt.Errorf("postgres: change status: %w", err)
-			}
-			if !exists {
-				return store.ErrNotFound
-			}
-			return store.ErrChangedMeanwhile
+			return refused(ctx, tx, "requests", c.RequestID, store.ErrChangedMeanwhile)
 		}
 		if err != nil {
 			return fmt.Errorf("postgres: change status: %w", err)
@@ -377,56 +286,12 @@ func (s *Store) Audit(ctx context.Context, e audit.Entry) error {
 
 // AuditLog implements store.BackOffice.
 func (s *Store) AuditLog(ctx context.Context, q audit.Query) ([]audit.Entry, error) {
-	var conds []string
-	var args []any
-	for _, f := range []struct{ col, val string }{{"actor", q.Actor}, {"action", q.Action}, {"target", q.Target}} {
-		if f.val != "" {
-			args = append(args, f.val)
-			conds = append(conds, fmt.Sprintf("%s = $%d", f.col, len(args)))
-		}
-	}
-	if q.Before > 0 {
-		args = append(args, q.Before)
-		conds = append(conds, fmt.Sprintf("id < $%d", len(args)))
-	}
-	query := `SELECT id, at, actor, role, unit, ip, action, target, details FROM audit_log`
-	if len(conds) > 0 {
-		query += " WHERE " + strings.Join(conds, " AND ")
-	}
-	query += " ORDER BY id DESC"
-	if q.Limit > 0 {
-		query += fmt.Sprintf(" LIMIT %d", q.Limit)
-	}
+	w := store.AuditWhere(q, dialect)
+	query := `SELECT id, at, actor, role, unit, ip, action, target, details FROM audit_log` + w.SQL() + ` ORDER BY id DESC` + store.Limit(q.Limit)
 	return queryAll(ctx, s.pool, "audit log", query, func(row pgx.Row) (audit.Entry, error) {
 		var e audit.Entry
 		err := row.Scan(&e.ID, &e.At, &e.Actor, &e.Role, &e.Unit, &e.IP, &e.Action, &e.Target, &e.Details)
 		e.At = e.At.UTC()
 		return e, err
-	}, args...)
-}
-
-// DeleteExpired implements store.Store, in one transaction.
-func (s *Store) DeleteExpired(ctx context.Context, now time.Time) (store.Deleted, error) {
-	var d store.Deleted
-	tokensBefore := now.Add(-store.OldTokenRetention)
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		for _, step := range []struct {
-			query string
-			arg   []any
-			count *int
-		}{
-			{`DELETE FROM sessions WHERE expiry <= $1`, []any{now}, &d.Sessions},
-			{`DELETE FROM idempotency_keys WHERE created_at < $1`, []any{now.Add(-store.IdempotencyKeyRetention)}, &d.IdempotencyKeys},
-			{`DELETE FROM otp_codes WHERE expires_at < $1`, []any{now.Add(-store.OneTimeCodeRetention)}, &d.OneTimeCodes},
-			{`DELETE FROM api_tokens WHERE expires_at < $1 OR revoked_at < $1`, []any{tokensBefore}, &d.Tokens},
-		} {
-			tag, err := tx.Exec(ctx, step.query, step.arg...)
-			if err != nil {
-				return fmt.Errorf("postgres: delete expired: %w", err)
-			}
-			*step.count = int(tag.RowsAffected())
-		}
-		return nil
-	})
-	return d, err
+	}, w.Args()...)
 }

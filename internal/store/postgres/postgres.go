@@ -20,7 +20,6 @@ import (
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 
-	"github.com/doorstep-post/doorstep/internal/otp"
 	"github.com/doorstep-post/doorstep/internal/request"
 	"github.com/doorstep-post/doorstep/internal/store"
 	"github.com/doorstep-post/doorstep/internal/store/groupcommit"
@@ -84,7 +83,11 @@ func Open(ctx context.Context, url string) (*Store, error) {
 // Migrate applies every pending migration. Instances starting together take turns: goose
 // holds a PostgreSQL advisory lock while it migrates.
 func (s *Store) Migrate(ctx context.Context, log *slog.Logger) error {
-	files, err := fs.Sub(migrationFiles, "migrations")
+	sub, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		return err
+	}
+	files, err := store.Migrations(sub)
 	if err != nil {
 		return err
 	}
@@ -122,22 +125,7 @@ func (s *Store) Close() error {
 
 // Services implements store.Store.
 func (s *Store) Services(ctx context.Context) ([]request.Service, error) {
-	rows, err := s.pool.Query(ctx, `
-		SELECT code, name, name_hi, description, description_hi, active
-		FROM services ORDER BY sort_order, code`)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: services: %w", err)
-	}
-	defer rows.Close()
-	var out []request.Service
-	for rows.Next() {
-		var svc request.Service
-		if err := rows.Scan(&svc.Code, &svc.Name, &svc.NameHi, &svc.Description, &svc.DescriptionHi, &svc.Active); err != nil {
-			return nil, fmt.Errorf("postgres: services: %w", err)
-		}
-		out = append(out, svc)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.pool, "services", store.QueryServices, func(row pgx.Row) (request.Service, error) { return store.ScanService(row) })
 }
 
 // SetServiceActive implements store.Store.
@@ -174,24 +162,13 @@ type querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-const requestColumns = `id, reference, service_code, name, address, pincode, email, mobile, details, language,
-	division, region, circle, district, state, status, history, created_at, updated_at, assigned_to`
+const requestColumns = store.RequestColumns
 
 const queryRequestByID = `SELECT ` + requestColumns + ` FROM requests WHERE id = $1`
 
-func scanRequest(row pgx.Row) (request.Request, error) {
-	var r request.Request
-	var history []byte
-	if err := row.Scan(&r.ID, &r.Reference, &r.ServiceCode, &r.Name, &r.Address, &r.Pincode, &r.Email, &r.Mobile,
-		&r.Details, &r.Language, &r.Division, &r.Region, &r.Circle, &r.District, &r.State, &r.Status, &history,
-		&r.CreatedAt, &r.UpdatedAt, &r.AssignedTo); err != nil {
-		return request.Request{}, err
-	}
-	r.CreatedAt, r.UpdatedAt = r.CreatedAt.UTC(), r.UpdatedAt.UTC()
-	var err error
-	r.History, err = store.DecodeHistory(history)
-	return r, err
-}
+func scanRequest(row pgx.Row) (request.Request, error) { return store.ScanRequest(row, utc) }
+
+func utc(t time.Time) time.Time { return t.UTC() }
 
 func requestByID(ctx context.Context, q querier, id int64) (request.Request, error) {
 	r, err := scanRequest(q.QueryRow(ctx, queryRequestByID, id))
@@ -344,14 +321,7 @@ func (s *Store) RetryNotification(ctx context.Context, id int64, at time.Time) e
 			return fmt.Errorf("postgres: retry notification: %w", err)
 		}
 		if tag.RowsAffected() == 0 {
-			var exists bool
-			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM notifications WHERE id = $1)`, id).Scan(&exists); err != nil {
-				return fmt.Errorf("postgres: retry notification: %w", err)
-			}
-			if !exists {
-				return store.ErrNotFound
-			}
-			return store.ErrNotRetryable
+			return refused(ctx, tx, "notifications", id, store.ErrNotRetryable)
 		}
 		if s.enqueue != nil {
 			if err := s.enqueue(ctx, tx, []int64{id}); err != nil {
@@ -362,21 +332,27 @@ func (s *Store) RetryNotification(ctx context.Context, id int64, at time.Time) e
 	})
 }
 
+// refused says why a conditional change of table's row id matched no row (store.Refused).
+func refused(ctx context.Context, tx pgx.Tx, table string, id int64, conflict error) error {
+	var exists bool
+	if err := tx.QueryRow(ctx, store.QueryExists(table, "$1"), id).Scan(&exists); err != nil {
+		return fmt.Errorf("postgres: find %s: %w", table, err)
+	}
+	return store.Refused(exists, conflict)
+}
+
 // Replay implements store.Store.
 func (s *Store) Replay(ctx context.Context, key, fingerprint string) (store.SubmitResult, error) {
-	var stored string
-	var requestID int64
-	var duplicate bool
-	err := s.pool.QueryRow(ctx, `SELECT fingerprint, request_id, duplicate FROM idempotency_keys WHERE key = $1`, key).
-		Scan(&stored, &requestID, &duplicate)
-	if err != nil {
+	var k store.SeenKey
+	if err := s.pool.QueryRow(ctx, store.QuerySeenKey("$1"), key).Scan(&k.Fingerprint, &k.RequestID, &k.Duplicate); err != nil {
 		return store.SubmitResult{}, notFound(err, "idempotency key")
 	}
-	if stored != fingerprint {
-		return store.SubmitResult{}, store.ErrIdempotencyKeyReused
+	res, err := k.Answer(fingerprint)
+	if err != nil {
+		return res, err
 	}
-	req, err := requestByID(ctx, s.pool, requestID)
-	return store.SubmitResult{Request: req, Duplicate: duplicate, Replayed: true}, err
+	res.Request, err = requestByID(ctx, s.pool, k.RequestID)
+	return res, err
 }
 
 // RequestByID implements store.Store.
@@ -384,30 +360,98 @@ func (s *Store) RequestByID(ctx context.Context, id int64) (request.Request, err
 	return requestByID(ctx, s.pool, id)
 }
 
-// CreateOTP implements store.Store. The mobile's advisory lock makes the count and the
-// insert one step across instances.
+// DeleteExpired implements store.Store, in one transaction.
+func (s *Store) DeleteExpired(ctx context.Context, now time.Time) (store.Deleted, error) {
+	var d store.Deleted
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		for _, e := range store.Expiries(now, dialect) {
+			tag, err := tx.Exec(ctx, e.SQL, e.Args...)
+			if err != nil {
+				return fmt.Errorf("postgres: delete expired: %w", err)
+			}
+			*e.Count(&d) = int(tag.RowsAffected())
+		}
+		return nil
+	})
+	return d, err
+}
+
+// CreateOTP implements store.Store: the flow is store.IssueCode's, in one transaction; the
+// mobile's advisory lock makes the count and the insert one step across instances.
 func (s *Store) CreateOTP(ctx context.Context, code store.NewOTP) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('otp:' || $1, 0))`, code.Mobile); err != nil {
 			return fmt.Errorf("postgres: lock mobile: %w", err)
 		}
-		var recent int
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM otp_codes WHERE mobile = $1 AND created_at > $2`,
-			code.Mobile, code.CreatedAt.Add(-time.Hour)).Scan(&recent); err != nil {
-			return fmt.Errorf("postgres: count codes: %w", err)
-		}
-		if recent >= otp.MaxPerHour {
-			return otp.ErrRateLimited
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO otp_codes (mobile, salt, hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
-			code.Mobile, code.Code.Salt, code.Code.Hash, code.CreatedAt, code.ExpiresAt); err != nil {
-			return fmt.Errorf("postgres: insert code: %w", err)
-		}
-		if n := code.Notification; n != nil {
-			return s.insertNotifications(ctx, tx, 0, code.CreatedAt, []store.NewNotification{*n})
-		}
-		return nil
+		return store.IssueCode(ctx, codeTx{s, tx}, code)
 	})
+}
+
+// UseOTP implements store.Store: the flow is store.CheckCode's, in one transaction.
+func (s *Store) UseOTP(ctx context.Context, mobile, code string, now time.Time) error {
+	var verdict error
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var err error
+		verdict, err = store.CheckCode(ctx, codeTx{s, tx}, mobile, code, now)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return verdict
+}
+
+// codeTx is the one-time-code flow's transaction (store.CodeTx).
+type codeTx struct {
+	s  *Store
+	tx pgx.Tx
+}
+
+func (c codeTx) CodesSince(ctx context.Context, mobile string, since time.Time) (int, error) {
+	var n int
+	if err := c.tx.QueryRow(ctx, `SELECT count(*) FROM otp_codes WHERE mobile = $1 AND created_at > $2`, mobile, since).Scan(&n); err != nil {
+		return 0, fmt.Errorf("postgres: count codes: %w", err)
+	}
+	return n, nil
+}
+
+func (c codeTx) InsertCode(ctx context.Context, code store.NewOTP) error {
+	if _, err := c.tx.Exec(ctx, `INSERT INTO otp_codes (mobile, salt, hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
+		code.Mobile, code.Code.Salt, code.Code.Hash, code.CreatedAt, code.ExpiresAt); err != nil {
+		return fmt.Errorf("postgres: insert code: %w", err)
+	}
+	if n := code.Notification; n != nil {
+		return c.s.insertNotifications(ctx, c.tx, 0, code.CreatedAt, []store.NewNotification{*n})
+	}
+	return nil
+}
+
+func (c codeTx) NewestCode(ctx context.Context, mobile string) (store.StoredCode, bool, error) {
+	var sc store.StoredCode
+	err := c.tx.QueryRow(ctx, `SELECT id, salt, hash, attempts, expires_at FROM otp_codes
+		WHERE mobile = $1 AND used_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 1
+		FOR UPDATE`, mobile).Scan(&sc.ID, &sc.Code.Salt, &sc.Code.Hash, &sc.Attempts, &sc.ExpiresAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return sc, false, nil
+	}
+	if err != nil {
+		return sc, false, fmt.Errorf("postgres: find code: %w", err)
+	}
+	return sc, true, nil
+}
+
+func (c codeTx) MarkUsed(ctx context.Context, id int64, at time.Time) error {
+	if _, err := c.tx.Exec(ctx, `UPDATE otp_codes SET used_at = $1 WHERE id = $2`, at, id); err != nil {
+		return fmt.Errorf("postgres: use code: %w", err)
+	}
+	return nil
+}
+
+func (c codeTx) CountTry(ctx context.Context, id int64) error {
+	if _, err := c.tx.Exec(ctx, `UPDATE otp_codes SET attempts = attempts + 1 WHERE id = $1`, id); err != nil {
+		return fmt.Errorf("postgres: count try: %w", err)
+	}
+	return nil
 }
 
 // insertNotifications saves the notifications of a change (of no request: requestID 0) and
@@ -431,41 +475,4 @@ func (s *Store) insertNotifications(ctx context.Context, tx pgx.Tx, requestID in
 		return fmt.Errorf("postgres: queue notifications: %w", err)
 	}
 	return nil
-}
-
-// UseOTP implements store.Store.
-func (s *Store) UseOTP(ctx context.Context, mobile, code string, now time.Time) error {
-	var result error
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		var id int64
-		var stored otp.Hashed
-		var attempts int
-		err := tx.QueryRow(ctx, `SELECT id, salt, hash, attempts FROM otp_codes
-			WHERE mobile = $1 AND used_at IS NULL AND expires_at > $2 ORDER BY created_at DESC, id DESC LIMIT 1
-			FOR UPDATE`, mobile, now).Scan(&id, &stored.Salt, &stored.Hash, &attempts)
-		if errors.Is(err, pgx.ErrNoRows) {
-			result = otp.ErrNoCode
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("postgres: find code: %w", err)
-		}
-		result = otp.Verdict(stored, code, attempts)
-		switch {
-		case errors.Is(result, otp.ErrLocked) && attempts >= otp.MaxAttempts:
-			return nil // nothing to record
-		case result == nil:
-			_, err = tx.Exec(ctx, `UPDATE otp_codes SET used_at = $1 WHERE id = $2`, now, id)
-		default:
-			_, err = tx.Exec(ctx, `UPDATE otp_codes SET attempts = attempts + 1 WHERE id = $1`, id)
-		}
-		if err != nil {
-			return fmt.Errorf("postgres: record try: %w", err)
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	return result
 }

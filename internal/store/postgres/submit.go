@@ -178,11 +178,11 @@ func (s *Store) writeTx(ctx context.Context, calls []*submitCall) error {
 	for i, c := range calls {
 		c.Out, c.Err = store.SubmitResult{}, nil
 		switch ch := checks[i]; {
-		case ch.keySeen && ch.fingerprint != c.In.Fingerprint:
-			c.Err = store.ErrIdempotencyKeyReused
 		case ch.keySeen:
-			c.Out = store.SubmitResult{Duplicate: ch.wasDuplicate, Replayed: true}
-			queueReadBack(batch, c, ch.keyRequestID)
+			seen := store.SeenKey{Fingerprint: ch.fingerprint, RequestID: ch.keyRequestID, Duplicate: ch.wasDuplicate}
+			if c.Out, c.Err = seen.Answer(c.In.Fingerprint); c.Err == nil {
+				queueReadBack(batch, c, ch.keyRequestID)
+			}
 		case ch.duplicateID != 0:
 			c.Out = store.SubmitResult{Duplicate: true}
 			queueReadBack(batch, c, ch.duplicateID)

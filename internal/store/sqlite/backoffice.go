@@ -14,11 +14,15 @@ import (
 	"github.com/doorstep-post/doorstep/internal/store"
 )
 
-func timeOrZero(ms int64) time.Time {
-	if ms == 0 {
+// A time is kept as Unix milliseconds; an absent one (not locked, not revoked) as NULL.
+
+func fromMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
+
+func fromNull(ms sql.NullInt64) time.Time {
+	if !ms.Valid {
 		return time.Time{}
 	}
-	return time.UnixMilli(ms).UTC()
+	return fromMillis(ms.Int64)
 }
 
 // begin starts a write transaction on the single writer.
@@ -43,37 +47,36 @@ const accountColumns = `id, username, role, unit, password_hash, disabled, faile
 // scanAccount reads accountColumns, then extra columns into extra.
 func scanAccount(row scanner, extra ...any) (staff.Account, error) {
 	var a staff.Account
-	var locked, changed, created, updated int64
+	var locked sql.NullInt64
+	var changed, created, updated int64
 	err := row.Scan(append([]any{&a.ID, &a.Username, &a.Role, &a.Unit, &a.PasswordHash, &a.Disabled, &a.FailedLogins, &locked,
 		&changed, &created, &updated}, extra...)...)
-	a.LockedUntil, a.PasswordChangedAt = timeOrZero(locked), timeOrZero(changed)
-	a.CreatedAt, a.UpdatedAt = timeOrZero(created), timeOrZero(updated)
+	a.LockedUntil, a.PasswordChangedAt = fromNull(locked), fromMillis(changed)
+	a.CreatedAt, a.UpdatedAt = fromMillis(created), fromMillis(updated)
 	return a, err
 }
 
 // CreateAccount implements store.BackOffice.
 func (s *Store) CreateAccount(ctx context.Context, a staff.Account, entry audit.Entry) (staff.Account, error) {
-	tx, err := s.begin(ctx)
-	if err != nil {
-		return staff.Account{}, err
-	}
-	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
 	a.PasswordChangedAt, a.UpdatedAt = a.CreatedAt, a.CreatedAt
-	err = tx.QueryRowContext(ctx, `INSERT INTO accounts (username, role, unit, password_hash, disabled,
-			password_changed_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (username) DO NOTHING RETURNING id`,
-		a.Username, a.Role, a.Unit, a.PasswordHash, a.Disabled, a.CreatedAt.UnixMilli(), a.CreatedAt.UnixMilli(),
-		a.CreatedAt.UnixMilli()).Scan(&a.ID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return staff.Account{}, store.ErrUsernameTaken
-	}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `INSERT INTO accounts (username, role, unit, password_hash, disabled,
+				password_changed_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (username) DO NOTHING RETURNING id`,
+			a.Username, a.Role, a.Unit, a.PasswordHash, a.Disabled, a.CreatedAt.UnixMilli(), a.CreatedAt.UnixMilli(),
+			a.CreatedAt.UnixMilli()).Scan(&a.ID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return store.ErrUsernameTaken
+		}
+		if err != nil {
+			return fmt.Errorf("sqlite: create account: %w", err)
+		}
+		return insertAudit(ctx, tx, entry, a.CreatedAt, a.Username)
+	})
 	if err != nil {
-		return staff.Account{}, fmt.Errorf("sqlite: create account: %w", err)
-	}
-	if err := insertAudit(ctx, tx, entry, a.CreatedAt, a.Username); err != nil {
 		return staff.Account{}, err
 	}
-	return a, commitTx(tx)
+	return a, nil
 }
 
 // AccountByUsername implements store.BackOffice.
@@ -101,31 +104,25 @@ func (s *Store) Accounts(ctx context.Context) ([]staff.Account, error) {
 }
 
 // updateAccount runs one UPDATE of an account and its audit entry in a transaction.
-func (s *Store) updateAccount(ctx context.Context, id int64, at time.Time, entry audit.Entry, query string, args ...any) error {
-	tx, err := s.begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	var username string
-	if err := tx.QueryRowContext(ctx, query, args...).Scan(&username); err != nil {
-		return notFound(err, "update account")
-	}
-	if err := insertAudit(ctx, tx, entry, at, username); err != nil {
-		return err
-	}
-	return commitTx(tx)
+func (s *Store) updateAccount(ctx context.Context, at time.Time, entry audit.Entry, query string, args ...any) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var username string
+		if err := tx.QueryRowContext(ctx, query, args...).Scan(&username); err != nil {
+			return notFound(err, "update account")
+		}
+		return insertAudit(ctx, tx, entry, at, username)
+	})
 }
 
 // SetAccountDisabled implements store.BackOffice.
 func (s *Store) SetAccountDisabled(ctx context.Context, id int64, disabled bool, at time.Time, entry audit.Entry) error {
-	return s.updateAccount(ctx, id, at, entry, `UPDATE accounts SET disabled = ?, updated_at = ? WHERE id = ? RETURNING username`,
+	return s.updateAccount(ctx, at, entry, `UPDATE accounts SET disabled = ?, updated_at = ? WHERE id = ? RETURNING username`,
 		disabled, at.UnixMilli(), id)
 }
 
 // SetPassword implements store.BackOffice.
 func (s *Store) SetPassword(ctx context.Context, id int64, hash string, at time.Time, entry audit.Entry) error {
-	return s.updateAccount(ctx, id, at, entry, `UPDATE accounts SET password_hash = ?, failed_logins = 0, locked_until = 0,
+	return s.updateAccount(ctx, at, entry, `UPDATE accounts SET password_hash = ?, failed_logins = 0, locked_until = NULL,
 			password_changed_at = ?, updated_at = ? WHERE id = ? RETURNING username`,
 		hash, at.UnixMilli(), at.UnixMilli(), id)
 }
@@ -187,16 +184,6 @@ func (s *Store) DeleteSession(ctx context.Context, token string) error {
 	return nil
 }
 
-// DeleteExpiredSessions implements store.BackOffice.
-func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time) (int, error) {
-	res, err := s.writer.ExecContext(ctx, `DELETE FROM sessions WHERE expiry <= ?`, now.UnixMilli())
-	if err != nil {
-		return 0, fmt.Errorf("sqlite: delete expired sessions: %w", err)
-	}
-	n, _ := res.RowsAffected()
-	return int(n), nil
-}
-
 // CreateToken implements store.BackOffice.
 func (s *Store) CreateToken(ctx context.Context, t store.Token) error {
 	_, err := s.writer.ExecContext(ctx, `INSERT INTO api_tokens (hash, account_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
@@ -212,130 +199,55 @@ func (s *Store) AccountByToken(ctx context.Context, hash string, now time.Time) 
 	var created, expires int64
 	a, err := scanAccount(s.readers.QueryRowContext(ctx, `SELECT `+store.Qualified("a", accountColumns)+`, t.created_at, t.expires_at
 		FROM api_tokens t JOIN accounts a ON a.id = t.account_id
-		WHERE t.hash = ? AND t.revoked_at = 0 AND t.expires_at > ?`, hash, now.UnixMilli()), &created, &expires)
+		WHERE t.hash = ? AND t.revoked_at IS NULL AND t.expires_at > ?`, hash, now.UnixMilli()), &created, &expires)
 	if err != nil {
 		return staff.Account{}, store.Token{}, notFound(err, "token")
 	}
-	return a, store.Token{Hash: hash, AccountID: a.ID, CreatedAt: timeOrZero(created), ExpiresAt: timeOrZero(expires)}, nil
+	return a, store.Token{Hash: hash, AccountID: a.ID, CreatedAt: fromMillis(created), ExpiresAt: fromMillis(expires)}, nil
 }
 
 // RevokeToken implements store.BackOffice.
 func (s *Store) RevokeToken(ctx context.Context, hash string, at time.Time) error {
-	_, err := s.writer.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE hash = ? AND revoked_at = 0`, at.UnixMilli(), hash)
+	_, err := s.writer.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE hash = ? AND revoked_at IS NULL`, at.UnixMilli(), hash)
 	if err != nil {
 		return fmt.Errorf("sqlite: revoke token: %w", err)
 	}
 	return nil
 }
 
-// deskWhere builds the WHERE clause of a desk query; withStatuses false leaves out the status
-// filter (for counts by status).
-func deskWhere(q store.DeskQuery, withStatuses bool) (string, []any) {
-	var conds []string
-	var args []any
-	add := func(cond string, a ...any) { conds = append(conds, cond); args = append(args, a...) }
-	// A search by reference or mobile finds a handful of rows through its own index; the
-	// unary + keeps SQLite from walking the unit's index instead (it has no statistics to
-	// tell which is selective, and the unit's index also gives the order).
-	unit := ""
-	if q.Reference != "" || q.Mobile != "" {
-		unit = "+"
-	}
-	if q.Division != "" {
-		add(unit+"division = ?", q.Division)
-	}
-	if q.Region != "" {
-		add(unit+"region = ?", q.Region)
-	}
-	if q.Circle != "" {
-		add(unit+"circle = ?", q.Circle)
-	}
-	if withStatuses && len(q.Statuses) > 0 {
-		marks := strings.TrimSuffix(strings.Repeat("?, ", len(q.Statuses)), ", ")
-		for _, st := range q.Statuses {
-			args = append(args, st)
-		}
-		conds = append(conds, "status IN ("+marks+")")
-	}
-	if q.Service != "" {
-		add("service_code = ?", q.Service)
-	}
-	if q.Pincode != "" {
-		add("pincode = ?", q.Pincode)
-	}
-	if q.AssignedTo != "" {
-		add("assigned_to = ?", q.AssignedTo)
-	}
-	if !q.CreatedFrom.IsZero() {
-		add("created_at >= ?", q.CreatedFrom.UnixMilli())
-	}
-	if !q.CreatedBefore.IsZero() {
-		add("created_at < ?", q.CreatedBefore.UnixMilli())
-	}
-	if q.Reference != "" {
-		add("reference = ?", q.Reference)
-	}
-	if q.Mobile != "" {
-		add("mobile = ?", q.Mobile)
-	}
-	if q.NameContains != "" {
-		// LIKE folds ASCII case natively, faster than lower() on every row; scripts such as
-		// Devanagari have no case to fold.
-		add(`name LIKE ? ESCAPE '\'`, store.ContainsPattern(q.NameContains))
-	}
-	if len(conds) == 0 {
-		return "", nil
-	}
-	return " WHERE " + strings.Join(conds, " AND "), args
-}
+// dialect is how SQLite's SQL differs in the conditions store builds.
+var dialect = store.Dialect{Param: store.Question, Time: func(t time.Time) any { return t.UnixMilli() }, Like: "LIKE",
+	SteerBySearch: true}
 
 // DeskRequests implements store.BackOffice.
 func (s *Store) DeskRequests(ctx context.Context, q store.DeskQuery) ([]request.Request, error) {
-	where, args := deskWhere(q, true)
-	order, cmp := "ASC", ">"
-	if q.NewestFirst {
-		order, cmp = "DESC", "<"
-	}
-	if q.After != nil {
-		cond := fmt.Sprintf("(created_at, id) %s (?, ?)", cmp)
-		if where == "" {
-			where = " WHERE " + cond
-		} else {
-			where += " AND " + cond
-		}
-		args = append(args, q.After.CreatedAt.UnixMilli(), q.After.ID)
-	}
-	query := `SELECT ` + requestColumns + ` FROM requests` + where + ` ORDER BY created_at ` + order + `, id ` + order
-	if q.Limit > 0 {
-		query += fmt.Sprintf(" LIMIT %d", q.Limit)
-	}
-	return queryAll(ctx, s.readers, "desk requests", query, scanRequest, args...)
+	w := store.DeskWhere(q, dialect, true)
+	order := store.DeskOrder(q, w)
+	return queryAll(ctx, s.readers, "desk requests", `SELECT `+requestColumns+` FROM requests`+w.SQL()+order+store.Limit(q.Limit),
+		scanRequest, w.Args()...)
 }
 
 // DeskCounts implements store.BackOffice: one capped count per status, each walking at
-// most cap+1 entries of the unit's (unit, status, ...) index.
+// most cap+1 entries of the unit's (unit, status, ...) index, in one statement.
 func (s *Store) DeskCounts(ctx context.Context, q store.DeskQuery, cap int) (map[request.Status]int, error) {
 	if cap <= 0 {
 		cap = store.DefaultCountCap
 	}
-	where, args := deskWhere(q, false)
-	if where == "" {
-		where = " WHERE "
-	} else {
-		where += " AND "
-	}
-	// As in deskWhere: a search by reference or mobile goes by its own index, not status's.
+	// As in the conditions: a search by reference or mobile goes by its own index, not
+	// status's.
 	status := "status"
 	if q.Reference != "" || q.Mobile != "" {
 		status = "+status"
 	}
 	parts := make([]string, len(store.AllStatuses))
-	var all []any
+	var args []any
 	for i, st := range store.AllStatuses {
-		parts[i] = fmt.Sprintf(`SELECT ?, (SELECT count(*) FROM (SELECT 1 FROM requests%s %s = ? LIMIT %d))`, where, status, cap+1)
-		all = append(append(append(all, st), args...), st)
+		w := store.DeskWhere(q, dialect, false)
+		w.Add(status + " = " + w.Arg(string(st)))
+		parts[i] = fmt.Sprintf(`SELECT ?, (SELECT count(*) FROM (SELECT 1 FROM requests%s LIMIT %d))`, w.SQL(), cap+1)
+		args = append(append(args, st), w.Args()...)
 	}
-	rows, err := s.readers.QueryContext(ctx, strings.Join(parts, " UNION ALL "), all...)
+	rows, err := s.readers.QueryContext(ctx, strings.Join(parts, " UNION ALL "), args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: desk counts: %w", err)
 	}
@@ -360,45 +272,36 @@ func (s *Store) ChangeStatus(ctx context.Context, c store.StatusChange) (request
 	if err != nil {
 		return request.Request{}, err
 	}
-	tx, err := s.begin(ctx)
-	if err != nil {
-		return request.Request{}, err
-	}
-	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	// The status and version in the WHERE clause make the check and the change one step: a
-	// change decided on a request someone else has since changed matches no row.
-	r, err := scanRequest(tx.QueryRowContext(ctx, `UPDATE requests SET status = ?,
-			assigned_to = CASE WHEN ? <> '' THEN ? ELSE assigned_to END,
-			history = json_insert(history, '$[#]', json_extract(?, '$[0]')),
-			updated_at = ?
-		WHERE id = ? AND status = ? AND (? = 0 OR json_array_length(history) = ?) RETURNING `+requestColumns,
-		c.Change.To, c.Change.AssignedTo, c.Change.AssignedTo, event, c.At.UnixMilli(), c.RequestID, c.From, c.Version, c.Version))
-	if errors.Is(err, sql.ErrNoRows) {
-		var exists int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM requests WHERE id = ?`, c.RequestID).Scan(&exists); err != nil {
-			return request.Request{}, fmt.Errorf("sqlite: change status: %w", err)
+	var r request.Request
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		// The status and version in the WHERE clause make the check and the change one step:
+		// a change decided on a request someone else has since changed matches no row.
+		var err error
+		r, err = scanRequest(tx.QueryRowContext(ctx, `UPDATE requests SET status = ?,
+				assigned_to = CASE WHEN ? <> '' THEN ? ELSE assigned_to END,
+				history = json_insert(history, '$[#]', json_extract(?, '$[0]')),
+				updated_at = ?
+			WHERE id = ? AND status = ? AND (? = 0 OR json_array_length(history) = ?) RETURNING `+requestColumns,
+			c.Change.To, c.Change.AssignedTo, c.Change.AssignedTo, event, c.At.UnixMilli(), c.RequestID, c.From, c.Version, c.Version))
+		if errors.Is(err, sql.ErrNoRows) {
+			return refused(ctx, tx, "requests", c.RequestID, store.ErrChangedMeanwhile)
 		}
-		if exists == 0 {
-			return request.Request{}, store.ErrNotFound
+		if err != nil {
+			return fmt.Errorf("sqlite: change status: %w", err)
 		}
-		return request.Request{}, store.ErrChangedMeanwhile
-	}
-	if err != nil {
-		return request.Request{}, fmt.Errorf("sqlite: change status: %w", err)
-	}
-	ids, err := insertNotifications(ctx, tx, r.ID, c.At, c.Notifications)
-	if err != nil {
-		return request.Request{}, err
-	}
-	if len(ids) > 0 {
+		ids, err := insertNotifications(ctx, tx, r.ID, c.At, c.Notifications)
+		if err != nil {
+			return err
+		}
 		if err := s.queue(ctx, tx, ids); err != nil {
-			return request.Request{}, err
+			return err
 		}
-	}
-	if err := insertAudit(ctx, tx, c.Audit, c.At, string(r.Reference)); err != nil {
+		return insertAudit(ctx, tx, c.Audit, c.At, string(r.Reference))
+	})
+	if err != nil {
 		return request.Request{}, err
 	}
-	return r, commitTx(tx)
+	return r, nil
 }
 
 // insertAudit writes an audit entry in tx, completed with at and target; an empty one is
@@ -423,60 +326,13 @@ func (s *Store) Audit(ctx context.Context, e audit.Entry) error {
 
 // AuditLog implements store.BackOffice.
 func (s *Store) AuditLog(ctx context.Context, q audit.Query) ([]audit.Entry, error) {
-	var conds []string
-	var args []any
-	for _, f := range []struct{ col, val string }{{"actor", q.Actor}, {"action", q.Action}, {"target", q.Target}} {
-		if f.val != "" {
-			conds = append(conds, f.col+" = ?")
-			args = append(args, f.val)
-		}
-	}
-	if q.Before > 0 {
-		conds = append(conds, "id < ?")
-		args = append(args, q.Before)
-	}
-	query := `SELECT id, at, actor, role, unit, ip, action, target, details FROM audit_log`
-	if len(conds) > 0 {
-		query += " WHERE " + strings.Join(conds, " AND ")
-	}
-	query += " ORDER BY id DESC"
-	if q.Limit > 0 {
-		query += fmt.Sprintf(" LIMIT %d", q.Limit)
-	}
+	w := store.AuditWhere(q, dialect)
+	query := `SELECT id, at, actor, role, unit, ip, action, target, details FROM audit_log` + w.SQL() + ` ORDER BY id DESC` + store.Limit(q.Limit)
 	return queryAll(ctx, s.readers, "audit log", query, func(row scanner) (audit.Entry, error) {
 		var e audit.Entry
 		var at int64
 		err := row.Scan(&e.ID, &at, &e.Actor, &e.Role, &e.Unit, &e.IP, &e.Action, &e.Target, &e.Details)
-		e.At = timeOrZero(at)
+		e.At = fromMillis(at)
 		return e, err
-	}, args...)
-}
-
-// DeleteExpired implements store.Store, in one transaction.
-func (s *Store) DeleteExpired(ctx context.Context, now time.Time) (store.Deleted, error) {
-	tx, err := s.begin(ctx)
-	if err != nil {
-		return store.Deleted{}, err
-	}
-	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	var d store.Deleted
-	tokensBefore := now.Add(-store.OldTokenRetention).UnixMilli()
-	for _, step := range []struct {
-		query string
-		arg   []any
-		count *int
-	}{
-		{`DELETE FROM sessions WHERE expiry <= ?`, []any{now.UnixMilli()}, &d.Sessions},
-		{`DELETE FROM idempotency_keys WHERE created_at < ?`, []any{now.Add(-store.IdempotencyKeyRetention).UnixMilli()}, &d.IdempotencyKeys},
-		{`DELETE FROM otp_codes WHERE expires_at < ?`, []any{now.Add(-store.OneTimeCodeRetention).UnixMilli()}, &d.OneTimeCodes},
-		{`DELETE FROM api_tokens WHERE expires_at < ? OR (revoked_at <> 0 AND revoked_at < ?)`, []any{tokensBefore, tokensBefore}, &d.Tokens},
-	} {
-		res, err := tx.ExecContext(ctx, step.query, step.arg...)
-		if err != nil {
-			return store.Deleted{}, fmt.Errorf("sqlite: delete expired: %w", err)
-		}
-		n, _ := res.RowsAffected()
-		*step.count = int(n)
-	}
-	return d, commitTx(tx)
+	}, w.Args()...)
 }

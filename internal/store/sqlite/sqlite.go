@@ -22,7 +22,6 @@ import (
 	"github.com/pressly/goose/v3"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
-	"github.com/doorstep-post/doorstep/internal/otp"
 	"github.com/doorstep-post/doorstep/internal/request"
 	"github.com/doorstep-post/doorstep/internal/store"
 	"github.com/doorstep-post/doorstep/internal/store/groupcommit"
@@ -116,13 +115,9 @@ func (s *Store) Migrate(ctx context.Context, log *slog.Logger) error {
 }
 
 func migrate(ctx context.Context, db *sql.DB, log *slog.Logger) error {
-	files, err := fs.Sub(migrationFiles, "migrations")
+	provider, err := migrations(db)
 	if err != nil {
 		return err
-	}
-	provider, err := goose.NewProvider(goose.DialectSQLite3, db, files)
-	if err != nil {
-		return fmt.Errorf("sqlite: migrations: %w", err)
 	}
 	results, err := provider.Up(ctx)
 	if err != nil {
@@ -132,6 +127,23 @@ func migrate(ctx context.Context, db *sql.DB, log *slog.Logger) error {
 		log.Info("applied migration", "version", r.Source.Version, "file", filepath.Base(r.Source.Path), "duration", r.Duration)
 	}
 	return nil
+}
+
+// migrations is the goose provider of this backend's migrations on db.
+func migrations(db *sql.DB) (*goose.Provider, error) {
+	sub, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	files, err := store.Migrations(sub)
+	if err != nil {
+		return nil, err
+	}
+	provider, err := goose.NewProvider(goose.DialectSQLite3, db, files)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: migrations: %w", err)
+	}
+	return provider, nil
 }
 
 // Ping checks both pools.
@@ -156,24 +168,9 @@ type querier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
-// Services lists the catalogue in display order.
+// Services implements store.Store.
 func (s *Store) Services(ctx context.Context) ([]request.Service, error) {
-	rows, err := s.readers.QueryContext(ctx, `
-		SELECT code, name, name_hi, description, description_hi, active
-		FROM services ORDER BY sort_order, code`)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: services: %w", err)
-	}
-	defer rows.Close()
-	var out []request.Service
-	for rows.Next() {
-		var svc request.Service
-		if err := rows.Scan(&svc.Code, &svc.Name, &svc.NameHi, &svc.Description, &svc.DescriptionHi, &svc.Active); err != nil {
-			return nil, fmt.Errorf("sqlite: services: %w", err)
-		}
-		out = append(out, svc)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.readers, "services", store.QueryServices, func(row scanner) (request.Service, error) { return store.ScanService(row) })
 }
 
 // SetServiceActive implements store.Store.
@@ -192,19 +189,9 @@ func (s *Store) SetServiceActive(ctx context.Context, code string, active bool) 
 // job the caller queues.
 func (s *Store) submitTx(ctx context.Context, tx *sql.Tx, sub store.Submission) (store.SubmitResult, []int64, error) {
 	if sub.IdempotencyKey != "" {
-		var fingerprint string
-		var requestID int64
-		var duplicate bool
-		err := tx.QueryRowContext(ctx, queryIdempotencyKey, sub.IdempotencyKey).Scan(&fingerprint, &requestID, &duplicate)
-		switch {
-		case err == nil:
-			if fingerprint != sub.Fingerprint {
-				return store.SubmitResult{}, nil, store.ErrIdempotencyKeyReused
-			}
-			req, err := requestByID(ctx, tx, requestID)
-			return store.SubmitResult{Request: req, Duplicate: duplicate, Replayed: true}, nil, err
-		case !errors.Is(err, sql.ErrNoRows):
-			return store.SubmitResult{}, nil, fmt.Errorf("sqlite: idempotency key: %w", err)
+		// A key seen before answers as it did the first time (or refuses other content).
+		if res, err := replay(ctx, tx, sub.IdempotencyKey, sub.Fingerprint); !errors.Is(err, store.ErrNotFound) {
+			return res, nil, err
 		}
 	}
 
@@ -270,13 +257,11 @@ func insertRequest(ctx context.Context, tx querier, r request.Request, newRefere
 	return request.Request{}, fmt.Errorf("sqlite: no free reference after %d attempts", referenceAttempts)
 }
 
-const requestColumns = `id, reference, service_code, name, address, pincode, email, mobile, details, language,
-	division, region, circle, district, state, status, history, created_at, updated_at, assigned_to`
+const requestColumns = store.RequestColumns
 
 // The statements a submission runs inside its transaction.
 const (
-	queryIdempotencyKey = `SELECT fingerprint, request_id, duplicate FROM idempotency_keys WHERE key = ?`
-	queryOpenDuplicate  = `SELECT id FROM requests
+	queryOpenDuplicate = `SELECT id FROM requests
 		WHERE mobile = ? AND service_code = ? AND pincode = ? AND status IN (?, ?) AND created_at >= ?
 		ORDER BY created_at DESC LIMIT 1`
 	queryInsertRequest = `INSERT INTO requests (reference, service_code, name, address, pincode, email, mobile, details, language,
@@ -318,19 +303,17 @@ func (s *Store) queue(ctx context.Context, tx *sql.Tx, notificationIDs []int64) 
 }
 
 const notificationColumns = `id, COALESCE(request_id, 0), channel, kind, recipient, language, secret, status, attempts,
-	last_error, created_at, updated_at, COALESCE(sent_at, 0), request_status`
+	last_error, created_at, updated_at, sent_at, request_status`
 
 func scanNotification(row scanner) (store.Notification, error) {
 	var n store.Notification
-	var created, updated, sent int64
+	var created, updated int64
+	var sent sql.NullInt64
 	if err := row.Scan(&n.ID, &n.RequestID, &n.Channel, &n.Kind, &n.Recipient, &n.Language, &n.Secret, &n.Status, &n.Attempts,
 		&n.LastError, &created, &updated, &sent, &n.RequestStatus); err != nil {
 		return store.Notification{}, err
 	}
-	n.CreatedAt, n.UpdatedAt = time.UnixMilli(created).UTC(), time.UnixMilli(updated).UTC()
-	if sent != 0 {
-		n.SentAt = time.UnixMilli(sent).UTC()
-	}
+	n.CreatedAt, n.UpdatedAt, n.SentAt = fromMillis(created), fromMillis(updated), fromNull(sent)
 	return n, nil
 }
 
@@ -394,11 +377,10 @@ func jsonIDs(ids []int64) string {
 
 // RecordAttempts implements store.Store: one transaction, so one fsync for all of them.
 func (s *Store) RecordAttempts(ctx context.Context, attempts []store.Attempt) error {
-	tx, err := s.writer.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("sqlite: begin: %w", err)
-	}
-	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	return s.inTx(ctx, func(tx *sql.Tx) error { return recordAttempts(ctx, tx, attempts) })
+}
+
+func recordAttempts(ctx context.Context, tx *sql.Tx, attempts []store.Attempt) error {
 	for _, a := range attempts {
 		status, sentAt := a.Status(), any(nil)
 		if status == store.NotificationSent {
@@ -414,58 +396,54 @@ func (s *Store) RecordAttempts(ctx context.Context, attempts []store.Attempt) er
 			return store.ErrNotFound
 		}
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: commit: %w", err)
-	}
 	return nil
 }
 
 // RetryNotification implements store.Store.
 func (s *Store) RetryNotification(ctx context.Context, id int64, at time.Time) error {
-	tx, err := s.writer.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("sqlite: begin: %w", err)
-	}
-	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	res, err := tx.ExecContext(ctx, `UPDATE notifications SET status = 'queued', updated_at = ?
-		WHERE id = ? AND status = 'failed' AND kind <> 'otp'`, at.UnixMilli(), id)
-	if err != nil {
-		return fmt.Errorf("sqlite: retry notification: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		var exists int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM notifications WHERE id = ?`, id).Scan(&exists); err != nil {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE notifications SET status = 'queued', updated_at = ?
+			WHERE id = ? AND status = 'failed' AND kind <> 'otp'`, at.UnixMilli(), id)
+		if err != nil {
 			return fmt.Errorf("sqlite: retry notification: %w", err)
 		}
-		if exists == 0 {
-			return store.ErrNotFound
+		if n, _ := res.RowsAffected(); n == 0 {
+			return refused(ctx, tx, "notifications", id, store.ErrNotRetryable)
 		}
-		return store.ErrNotRetryable
+		return s.queue(ctx, tx, []int64{id})
+	})
+}
+
+// refused says why a conditional change of table's row id matched no row (store.Refused).
+func refused(ctx context.Context, tx *sql.Tx, table string, id int64, conflict error) error {
+	var exists bool
+	if err := tx.QueryRowContext(ctx, store.QueryExists(table, "?"), id).Scan(&exists); err != nil {
+		return fmt.Errorf("sqlite: find %s: %w", table, err)
 	}
-	if err := s.queue(ctx, tx, []int64{id}); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: commit: %w", err)
-	}
-	return nil
+	return store.Refused(exists, conflict)
 }
 
 // Replay implements store.Store.
 func (s *Store) Replay(ctx context.Context, key, fingerprint string) (store.SubmitResult, error) {
-	var stored string
-	var requestID int64
-	var duplicate bool
-	err := s.readers.QueryRowContext(ctx, queryIdempotencyKey, key).Scan(&stored, &requestID, &duplicate)
-	if err != nil {
+	return replay(ctx, s.readers, key, fingerprint)
+}
+
+// replay answers a submission whose key was seen before (store.SeenKey.Answer); ErrNotFound
+// for a key not seen.
+func replay(ctx context.Context, q querier, key, fingerprint string) (store.SubmitResult, error) {
+	var k store.SeenKey
+	if err := q.QueryRowContext(ctx, queryIdempotencyKey, key).Scan(&k.Fingerprint, &k.RequestID, &k.Duplicate); err != nil {
 		return store.SubmitResult{}, notFound(err, "idempotency key")
 	}
-	if stored != fingerprint {
-		return store.SubmitResult{}, store.ErrIdempotencyKeyReused
+	res, err := k.Answer(fingerprint)
+	if err != nil {
+		return res, err
 	}
-	req, err := requestByID(ctx, s.readers, requestID)
-	return store.SubmitResult{Request: req, Duplicate: duplicate, Replayed: true}, err
+	res.Request, err = requestByID(ctx, q, k.RequestID)
+	return res, err
 }
+
+var queryIdempotencyKey = store.QuerySeenKey("?")
 
 // RequestByID implements store.Store.
 func (s *Store) RequestByID(ctx context.Context, id int64) (request.Request, error) {
@@ -474,21 +452,7 @@ func (s *Store) RequestByID(ctx context.Context, id int64) (request.Request, err
 
 type scanner interface{ Scan(dest ...any) error }
 
-func scanRequest(row scanner) (request.Request, error) {
-	var r request.Request
-	var created, updated int64
-	var history []byte
-	if err := row.Scan(&r.ID, &r.Reference, &r.ServiceCode, &r.Name, &r.Address, &r.Pincode, &r.Email, &r.Mobile,
-		&r.Details, &r.Language, &r.Division, &r.Region, &r.Circle, &r.District, &r.State, &r.Status, &history,
-		&created, &updated, &r.AssignedTo); err != nil {
-		return request.Request{}, err
-	}
-	r.CreatedAt = time.UnixMilli(created).UTC()
-	r.UpdatedAt = time.UnixMilli(updated).UTC()
-	var err error
-	r.History, err = store.DecodeHistory(history)
-	return r, err
-}
+func scanRequest(row scanner) (request.Request, error) { return store.ScanRequest(row, fromMillis) }
 
 func requestByID(ctx context.Context, q querier, id int64) (request.Request, error) {
 	r, err := scanRequest(q.QueryRowContext(ctx, queryRequestByID, id))
@@ -520,73 +484,112 @@ func notFound(err error, what string) error {
 	return fmt.Errorf("sqlite: %s: %w", what, err)
 }
 
-// CreateOTP implements store.Store.
+// DeleteExpired implements store.Store, in one transaction.
+func (s *Store) DeleteExpired(ctx context.Context, now time.Time) (store.Deleted, error) {
+	var d store.Deleted
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		for _, e := range store.Expiries(now, dialect) {
+			res, err := tx.ExecContext(ctx, e.SQL, e.Args...)
+			if err != nil {
+				return fmt.Errorf("sqlite: delete expired: %w", err)
+			}
+			n, _ := res.RowsAffected()
+			*e.Count(&d) = int(n)
+		}
+		return nil
+	})
+	return d, err
+}
+
+// CreateOTP implements store.Store: the flow is store.IssueCode's, in one transaction (the
+// writer's lock makes the count and the insert one step).
 func (s *Store) CreateOTP(ctx context.Context, code store.NewOTP) error {
-	tx, err := s.writer.BeginTx(ctx, nil)
+	return s.inTx(ctx, func(tx *sql.Tx) error { return store.IssueCode(ctx, codeTx{s, tx}, code) })
+}
+
+// UseOTP implements store.Store: the flow is store.CheckCode's, in one transaction.
+func (s *Store) UseOTP(ctx context.Context, mobile, code string, now time.Time) error {
+	var verdict error
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		verdict, err = store.CheckCode(ctx, codeTx{s, tx}, mobile, code, now)
+		return err
+	})
 	if err != nil {
-		return fmt.Errorf("sqlite: begin: %w", err)
+		return err
+	}
+	return verdict
+}
+
+// inTx runs f in a write transaction and commits it if f returns nil.
+func (s *Store) inTx(ctx context.Context, f func(tx *sql.Tx) error) error {
+	tx, err := s.begin(ctx)
+	if err != nil {
+		return err
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	var recent int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM otp_codes WHERE mobile = ? AND created_at > ?`,
-		code.Mobile, code.CreatedAt.Add(-time.Hour).UnixMilli()).Scan(&recent); err != nil {
-		return fmt.Errorf("sqlite: count codes: %w", err)
+	if err := f(tx); err != nil {
+		return err
 	}
-	if recent >= otp.MaxPerHour {
-		return otp.ErrRateLimited
+	return commitTx(tx)
+}
+
+// codeTx is the one-time-code flow's transaction (store.CodeTx).
+type codeTx struct {
+	s  *Store
+	tx *sql.Tx
+}
+
+func (c codeTx) CodesSince(ctx context.Context, mobile string, since time.Time) (int, error) {
+	var n int
+	if err := c.tx.QueryRowContext(ctx, `SELECT count(*) FROM otp_codes WHERE mobile = ? AND created_at > ?`,
+		mobile, since.UnixMilli()).Scan(&n); err != nil {
+		return 0, fmt.Errorf("sqlite: count codes: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO otp_codes (mobile, salt, hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
+	return n, nil
+}
+
+func (c codeTx) InsertCode(ctx context.Context, code store.NewOTP) error {
+	if _, err := c.tx.ExecContext(ctx, `INSERT INTO otp_codes (mobile, salt, hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
 		code.Mobile, code.Code.Salt, code.Code.Hash, code.CreatedAt.UnixMilli(), code.ExpiresAt.UnixMilli()); err != nil {
 		return fmt.Errorf("sqlite: insert code: %w", err)
 	}
-	if code.Notification != nil {
-		ids, err := insertNotifications(ctx, tx, 0, code.CreatedAt, []store.NewNotification{*code.Notification})
-		if err != nil {
-			return err
-		}
-		if err := s.queue(ctx, tx, ids); err != nil {
-			return err
-		}
+	if code.Notification == nil {
+		return nil
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: commit: %w", err)
+	ids, err := insertNotifications(ctx, c.tx, 0, code.CreatedAt, []store.NewNotification{*code.Notification})
+	if err != nil {
+		return err
+	}
+	return c.s.queue(ctx, c.tx, ids)
+}
+
+func (c codeTx) NewestCode(ctx context.Context, mobile string) (store.StoredCode, bool, error) {
+	var sc store.StoredCode
+	var expires int64
+	err := c.tx.QueryRowContext(ctx, `SELECT id, salt, hash, attempts, expires_at FROM otp_codes
+		WHERE mobile = ? AND used_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 1`,
+		mobile).Scan(&sc.ID, &sc.Code.Salt, &sc.Code.Hash, &sc.Attempts, &expires)
+	if errors.Is(err, sql.ErrNoRows) {
+		return sc, false, nil
+	}
+	if err != nil {
+		return sc, false, fmt.Errorf("sqlite: find code: %w", err)
+	}
+	sc.ExpiresAt = time.UnixMilli(expires).UTC()
+	return sc, true, nil
+}
+
+func (c codeTx) MarkUsed(ctx context.Context, id int64, at time.Time) error {
+	if _, err := c.tx.ExecContext(ctx, `UPDATE otp_codes SET used_at = ? WHERE id = ?`, at.UnixMilli(), id); err != nil {
+		return fmt.Errorf("sqlite: use code: %w", err)
 	}
 	return nil
 }
 
-// UseOTP implements store.Store.
-func (s *Store) UseOTP(ctx context.Context, mobile, code string, now time.Time) error {
-	tx, err := s.writer.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("sqlite: begin: %w", err)
+func (c codeTx) CountTry(ctx context.Context, id int64) error {
+	if _, err := c.tx.ExecContext(ctx, `UPDATE otp_codes SET attempts = attempts + 1 WHERE id = ?`, id); err != nil {
+		return fmt.Errorf("sqlite: count try: %w", err)
 	}
-	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	var id int64
-	var stored otp.Hashed
-	var attempts int
-	err = tx.QueryRowContext(ctx, `SELECT id, salt, hash, attempts FROM otp_codes
-		WHERE mobile = ? AND used_at IS NULL AND expires_at > ? ORDER BY created_at DESC, id DESC LIMIT 1`,
-		mobile, now.UnixMilli()).Scan(&id, &stored.Salt, &stored.Hash, &attempts)
-	if errors.Is(err, sql.ErrNoRows) {
-		return otp.ErrNoCode
-	}
-	if err != nil {
-		return fmt.Errorf("sqlite: find code: %w", err)
-	}
-	result := otp.Verdict(stored, code, attempts)
-	if errors.Is(result, otp.ErrLocked) && attempts >= otp.MaxAttempts {
-		return result // nothing to record
-	}
-	if result == nil {
-		_, err = tx.ExecContext(ctx, `UPDATE otp_codes SET used_at = ? WHERE id = ?`, now.UnixMilli(), id)
-	} else {
-		_, err = tx.ExecContext(ctx, `UPDATE otp_codes SET attempts = attempts + 1 WHERE id = ?`, id)
-	}
-	if err != nil {
-		return fmt.Errorf("sqlite: record try: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: commit: %w", err)
-	}
-	return result
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -126,5 +127,67 @@ func TestStatementCacheWithNestedQueries(t *testing.T) {
 	var count int
 	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM (`+query+`)`).Scan(&count); err != nil || count != 7 {
 		t.Errorf("count = %d, %v", count, err)
+	}
+}
+
+// TestMigrationMakesAbsentNull: a database made before migration 8 kept "not locked" and
+// "not revoked" as 0; after it they are NULL, what was set is kept, and the tables keep
+// their constraints and references.
+func TestMigrationMakesAbsentNull(t *testing.T) {
+	ctx := context.Background()
+	st, err := Open(ctx, filepath.Join(t.TempDir(), "doorstep.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	provider, err := migrations(st.writer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := provider.UpTo(ctx, 7); err != nil {
+		t.Fatal(err)
+	}
+	locked := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC).UnixMilli()
+	for _, q := range []string{
+		`INSERT INTO accounts (id, username, role, unit, password_hash, locked_until, password_changed_at, created_at, updated_at)
+			VALUES (1, 'agra', 'division', 'Agra Division', 'h', 0, 1, 1, 1), (2, 'mathura', 'division', 'Mathura Division', 'h', ?, 1, 1, 1)`,
+		`INSERT INTO api_tokens (hash, account_id, created_at, expires_at, revoked_at) VALUES ('a', 1, 1, 2, 0), ('b', 2, 1, 2, ?)`,
+	} {
+		if _, err := st.writer.ExecContext(ctx, q, locked); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.Migrate(ctx, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	agra, err := st.AccountByUsername(ctx, "agra")
+	if err != nil || !agra.LockedUntil.IsZero() {
+		t.Errorf("agra: locked until %v, %v", agra.LockedUntil, err)
+	}
+	mathura, err := st.AccountByUsername(ctx, "mathura")
+	if err != nil || mathura.LockedUntil.UnixMilli() != locked {
+		t.Errorf("mathura: locked until %v, %v", mathura.LockedUntil, err)
+	}
+	var nullLocks, nullRevoked, revokedKept, foreignKeys int
+	for q, into := range map[string]*int{
+		`SELECT count(*) FROM accounts WHERE locked_until IS NULL`: &nullLocks,
+		`SELECT count(*) FROM api_tokens WHERE revoked_at IS NULL`: &nullRevoked,
+		`SELECT count(*) FROM api_tokens WHERE revoked_at = ?`:     &revokedKept,
+		`SELECT foreign_keys FROM pragma_foreign_keys`:             &foreignKeys,
+	} {
+		args := []any{}
+		if strings.Contains(q, "?") {
+			args = append(args, locked)
+		}
+		if err := st.writer.QueryRowContext(ctx, q, args...).Scan(into); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if nullLocks != 1 || nullRevoked != 1 || revokedKept != 1 || foreignKeys != 1 {
+		t.Errorf("after the migration: %d NULL locks, %d NULL revocations, %d kept, foreign keys %d", nullLocks, nullRevoked, revokedKept, foreignKeys)
+	}
+	// The token table still refers to accounts.
+	if _, err := st.writer.ExecContext(ctx, `INSERT INTO api_tokens (hash, account_id, created_at, expires_at) VALUES ('c', 99, 1, 2)`); err == nil {
+		t.Error("a token of no account was accepted: the foreign key is gone")
 	}
 }

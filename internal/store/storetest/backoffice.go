@@ -140,8 +140,8 @@ func testSessions(t *testing.T, st store.Store) {
 	if _, found, _ := st.FindSession(ctx, "old", base); found {
 		t.Error("expired session found")
 	}
-	if n, err := st.DeleteExpiredSessions(ctx, base); err != nil || n != 1 {
-		t.Errorf("DeleteExpiredSessions = %d, %v", n, err)
+	if d, err := st.DeleteExpired(ctx, base); err != nil || d.Sessions != 1 {
+		t.Errorf("DeleteExpired = %+v, %v; want the one expired session", d, err)
 	}
 	if err := st.DeleteSession(ctx, "tok1"); err != nil {
 		t.Fatal(err)

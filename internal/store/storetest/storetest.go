@@ -53,6 +53,7 @@ func Run(t *testing.T, open Opener) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel() // each on a database of its own
 			tt.fn(t, open(t))
 		})
 	}
