@@ -7,6 +7,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"hash/crc64"
 	"io/fs"
 	"log/slog"
 	"path/filepath"
@@ -91,7 +92,11 @@ func (s *Store) Migrate(ctx context.Context, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	locker, err := lock.NewPostgresSessionLocker()
+	lockID, err := s.migrationLockID(ctx)
+	if err != nil {
+		return err
+	}
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(lockID))
 	if err != nil {
 		return fmt.Errorf("postgres: migrations: %w", err)
 	}
@@ -109,6 +114,21 @@ func (s *Store) Migrate(ctx context.Context, log *slog.Logger) error {
 		log.Info("applied migration", "version", r.Source.Version, "file", filepath.Base(r.Source.Path), "duration", r.Duration)
 	}
 	return nil
+}
+
+// migrationLockID is the advisory lock instances migrating the same schema take turns on:
+// goose's own for the public schema (what every earlier version took), one of its own for
+// any other, so that databases in schemas side by side (tests, several systems on one
+// server) do not wait for each other; goose retries a held lock only every 5 seconds.
+func (s *Store) migrationLockID(ctx context.Context) (int64, error) {
+	var schema string
+	if err := s.pool.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+		return 0, fmt.Errorf("postgres: current schema: %w", err)
+	}
+	if schema == "public" {
+		return lock.DefaultLockID, nil
+	}
+	return lock.DefaultLockID ^ int64(crc64.Checksum([]byte(schema), crc64.MakeTable(crc64.ECMA))>>1), nil
 }
 
 // Ping checks that the database answers a query.
