@@ -353,16 +353,21 @@ func (a *API) publicView(ctx context.Context, reqs []request.Request) ([]publicR
 		if err != nil {
 			return nil, err
 		}
-		history := make([]eventJSON, len(req.History))
-		for j, e := range req.History {
-			history[j] = eventJSON{Status: string(e.Status), Label: e.Status.Label(), At: e.At}
-		}
-		out[i] = publicRequestJSON{Reference: req.Reference.String(), Service: req.ServiceCode, ServiceName: name,
-			Status: string(req.Status), StatusLabel: req.Status.Label(), NameInitials: request.Initials(req.Name),
-			MobileMasked: request.MaskMobile(req.Mobile), Pincode: req.Pincode, Division: req.Division,
-			Region: optional(req.Region), Circle: req.Circle, CreatedAt: req.CreatedAt, UpdatedAt: req.UpdatedAt, History: history}
+		out[i] = publicViewOf(req, name)
 	}
 	return out, nil
+}
+
+// publicViewOf is the public view of req, whose service is called serviceName.
+func publicViewOf(req request.Request, serviceName string) publicRequestJSON {
+	history := make([]eventJSON, len(req.History))
+	for j, e := range req.History {
+		history[j] = eventJSON{Status: string(e.Status), Label: e.Status.Label(), At: e.At}
+	}
+	return publicRequestJSON{Reference: req.Reference.String(), Service: req.ServiceCode, ServiceName: serviceName,
+		Status: string(req.Status), StatusLabel: req.Status.Label(), NameInitials: request.Initials(req.Name),
+		MobileMasked: request.MaskMobile(req.Mobile), Pincode: req.Pincode, Division: req.Division,
+		Region: optional(req.Region), Circle: req.Circle, CreatedAt: req.CreatedAt, UpdatedAt: req.UpdatedAt, History: history}
 }
 
 func (a *API) getRequest(w http.ResponseWriter, r *http.Request) {
@@ -383,13 +388,24 @@ func (a *API) getRequest(w http.ResponseWriter, r *http.Request) {
 
 // writePublicRequest answers with the public view of one request.
 func (a *API) writePublicRequest(w http.ResponseWriter, r *http.Request, req request.Request) {
-	view, err := a.publicView(r.Context(), []request.Request{req})
+	name, err := a.intake.Catalogue().Name(r.Context(), req.ServiceCode)
 	if err != nil {
 		a.internalError(w, r, err)
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, view[0])
+	if !appendable(req) {
+		view, err := a.publicView(r.Context(), []request.Request{req})
+		if err != nil {
+			a.internalError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, view[0])
+		return
+	}
+	bp := buffers.Get().(*[]byte)
+	b := appendPublicRequest(*bp, req, name)
+	writeAppended(w, http.StatusOK, bp, append(b, '\n'))
 }
 
 // writeBadReference answers a reference number that is malformed or has a typing mistake.
@@ -483,13 +499,34 @@ func (a *API) listRequestsByMobile(w http.ResponseWriter, r *http.Request) {
 		a.internalError(w, r, err)
 		return
 	}
+	normalized, _ := request.NormalizeMobile(mobile)
+	w.Header().Set("Cache-Control", "no-store")
+	if !slices.ContainsFunc(reqs, func(req request.Request) bool { return !appendable(req) }) {
+		bp := buffers.Get().(*[]byte)
+		var tmp [32]byte
+		b := append(*bp, `{"mobile_masked":"`...)
+		b = appendEscaped(b, request.AppendMaskedMobile(tmp[:0], normalized))
+		b = append(b, `","requests":[`...)
+		for i, req := range reqs {
+			name, err := a.intake.Catalogue().Name(r.Context(), req.ServiceCode)
+			if err != nil {
+				buffers.Put(bp)
+				a.internalError(w, r, err)
+				return
+			}
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendPublicRequest(b, req, name)
+		}
+		writeAppended(w, http.StatusOK, bp, append(b, "]}\n"...))
+		return
+	}
 	view, err := a.publicView(r.Context(), reqs)
 	if err != nil {
 		a.internalError(w, r, err)
 		return
 	}
-	normalized, _ := request.NormalizeMobile(mobile)
-	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, requestListJSON{MobileMasked: request.MaskMobile(normalized), Requests: view})
 }
 
