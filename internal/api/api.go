@@ -83,6 +83,10 @@ func (a *API) register() {
 	a.staff("GET /api/v1/desk/requests", staff.ViewRequests, a.listDeskRequests)
 	a.staff("GET /api/v1/desk/requests/{reference}", staff.ViewRequests, a.getDeskRequest)
 	a.staff("POST /api/v1/desk/requests/{reference}/status", staff.ChangeStatus, a.changeRequestStatus)
+
+	// Whatever matches no route: a problem rather than the ServeMux's plain-text pages. A
+	// catch-all, so that a request is routed with one lookup of the mux.
+	a.mux.HandleFunc("/", a.unknownRoute)
 }
 
 func (a *API) public(pattern string, h http.HandlerFunc) {
@@ -95,14 +99,13 @@ func (a *API) staff(pattern string, act staff.Action, h staffHandler) {
 	a.mux.HandleFunc(pattern, a.staffOnly(act, h))
 }
 
-// ServeHTTP routes to the API's handlers, answering unknown paths and methods with problems
-// rather than the ServeMux's plain-text pages.
-func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if _, pattern := a.mux.Handler(r); pattern != "" {
-		a.mux.ServeHTTP(w, r)
-		return
-	}
-	if allow := htmlpage.AllowedMethods(a.mux, r); len(allow) > 0 {
+// ServeHTTP routes to the API's handlers.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.mux.ServeHTTP(w, r) }
+
+// unknownRoute answers a path no route has with 404, and a path that has routes for other
+// methods with 405 and the methods allowed, as problems.
+func (a *API) unknownRoute(w http.ResponseWriter, r *http.Request) {
+	if allow := htmlpage.AllowedMethods(a.mux, r, "/"); len(allow) > 0 {
 		w.Header().Set("Allow", strings.Join(allow, ", "))
 		writeProblem(w, Problem{Status: http.StatusMethodNotAllowed, Code: CodeMethodNotAllowed,
 			Detail: fmt.Sprintf("%s is not allowed here; allowed: %s.", r.Method, strings.Join(allow, ", "))})
