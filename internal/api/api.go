@@ -396,7 +396,7 @@ func (a *API) writePublicRequest(w http.ResponseWriter, r *http.Request, req req
 		a.internalError(w, r, err)
 		return
 	}
-	w.Header().Set("Cache-Control", "no-store")
+	w.Header()["Cache-Control"] = noStore
 	if !appendable(req) {
 		view, err := a.publicView(r.Context(), []request.Request{req})
 		if err != nil {
@@ -503,7 +503,7 @@ func (a *API) listRequestsByMobile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	normalized, _ := request.NormalizeMobile(mobile)
-	w.Header().Set("Cache-Control", "no-store")
+	w.Header()["Cache-Control"] = noStore
 	if !slices.ContainsFunc(reqs, func(req request.Request) bool { return !appendable(req) }) {
 		bp := buffers.Get().(*[]byte)
 		var tmp [32]byte

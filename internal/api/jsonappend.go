@@ -20,10 +20,17 @@ import (
 // buffers holds the byte slices answers are appended into.
 var buffers = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
+// Header values the tracking answers set, shared rather than allocated per answer as
+// Header().Set does. Each has its length as capacity, so that an Add appends to a copy.
+var (
+	jsonContentType = []string{"application/json"}
+	noStore         = []string{"no-store"}
+)
+
 // writeAppended writes body, appended into a buffer from buffers, as a JSON answer in one
 // Write, and gives the buffer back.
 func writeAppended(w http.ResponseWriter, status int, bp *[]byte, body []byte) {
-	w.Header().Set("Content-Type", "application/json")
+	w.Header()["Content-Type"] = jsonContentType
 	w.WriteHeader(status)
 	_, _ = w.Write(body) // the client hung up: nothing to do
 	// An answer with a huge field does not keep its buffer.
