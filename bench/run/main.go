@@ -68,7 +68,13 @@ func main() {
 	only := flag.String("only", "", "measure one backend only: sqlite or postgres")
 	postgresURL := flag.String("postgres", os.Getenv("DOORSTEP_TEST_POSTGRES_URL"), "PostgreSQL server to use (empty: SQLite only); defaults to $DOORSTEP_TEST_POSTGRES_URL")
 	rounds := flag.Int("rounds", 3, "times each server is measured; the ratios' medians decide")
+	phases := flag.String("phases", "submission,tracking", "the phases to run, of submission and tracking (tracking alone first creates 50 requests to track)")
 	flag.Parse()
+	for _, p := range strings.Split(*phases, ",") {
+		if p != "submission" && p != "tracking" {
+			log.Fatalf("-phases: unknown phase %q (submission, tracking)", p)
+		}
+	}
 
 	work, err := os.MkdirTemp("", "doorstep-bench-")
 	if err != nil {
@@ -103,7 +109,7 @@ func main() {
 			}
 			for _, server := range servers {
 				dbURL, cleanup := database(backend, server, work, *postgresURL)
-				for _, r := range measure(backend, server, dbURL, doorstep, baseline, work, *duration, *concurrency) {
+				for _, r := range measure(backend, server, dbURL, doorstep, baseline, work, *duration, *concurrency, *phases) {
 					r.round = round
 					results = append(results, r)
 				}
@@ -177,7 +183,7 @@ func freeAddr() string {
 }
 
 // measure starts one server, runs the submission and the tracking phase against it, and stops it.
-func measure(backend, server, dbURL, doorstep, baseline, work string, duration time.Duration, concurrency int) []result {
+func measure(backend, server, dbURL, doorstep, baseline, work string, duration time.Duration, concurrency int, phases string) []result {
 	addr := freeAddr()
 	var cmd *exec.Cmd
 	if server == "doorstep" {
@@ -203,6 +209,9 @@ func measure(backend, server, dbURL, doorstep, baseline, work string, duration t
 		{"submission", "submit=100", "submit"},
 		{"tracking", "track=100", "track"},
 	} {
+		if !slices.Contains(strings.Split(phases, ","), phase.name) {
+			continue
+		}
 		fmt.Fprintf(os.Stderr, "== %s on %s: %s for %s at concurrency %d\n", server, backend, phase.name, duration, concurrency)
 		reportPath := filepath.Join(work, "report.json")
 		lt := exec.Command(doorstep, "loadtest", "--url", "http://"+addr, "--duration", duration.String(),

@@ -83,6 +83,10 @@ func (a *API) register() {
 	a.staff("GET /api/v1/desk/requests", staff.ViewRequests, a.listDeskRequests)
 	a.staff("GET /api/v1/desk/requests/{reference}", staff.ViewRequests, a.getDeskRequest)
 	a.staff("POST /api/v1/desk/requests/{reference}/status", staff.ChangeStatus, a.changeRequestStatus)
+
+	// Whatever matches no route: a problem rather than the ServeMux's plain-text pages. A
+	// catch-all, so that a request is routed with one lookup of the mux.
+	a.mux.HandleFunc("/", a.unknownRoute)
 }
 
 func (a *API) public(pattern string, h http.HandlerFunc) {
@@ -95,14 +99,13 @@ func (a *API) staff(pattern string, act staff.Action, h staffHandler) {
 	a.mux.HandleFunc(pattern, a.staffOnly(act, h))
 }
 
-// ServeHTTP routes to the API's handlers, answering unknown paths and methods with problems
-// rather than the ServeMux's plain-text pages.
-func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if _, pattern := a.mux.Handler(r); pattern != "" {
-		a.mux.ServeHTTP(w, r)
-		return
-	}
-	if allow := htmlpage.AllowedMethods(a.mux, r); len(allow) > 0 {
+// ServeHTTP routes to the API's handlers.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.mux.ServeHTTP(w, r) }
+
+// unknownRoute answers a path no route has with 404, and a path that has routes for other
+// methods with 405 and the methods allowed, as problems.
+func (a *API) unknownRoute(w http.ResponseWriter, r *http.Request) {
+	if allow := htmlpage.AllowedMethods(a.mux, r, "/"); len(allow) > 0 {
 		w.Header().Set("Allow", strings.Join(allow, ", "))
 		writeProblem(w, Problem{Status: http.StatusMethodNotAllowed, Code: CodeMethodNotAllowed,
 			Detail: fmt.Sprintf("%s is not allowed here; allowed: %s.", r.Method, strings.Join(allow, ", "))})
@@ -353,16 +356,21 @@ func (a *API) publicView(ctx context.Context, reqs []request.Request) ([]publicR
 		if err != nil {
 			return nil, err
 		}
-		history := make([]eventJSON, len(req.History))
-		for j, e := range req.History {
-			history[j] = eventJSON{Status: string(e.Status), Label: e.Status.Label(), At: e.At}
-		}
-		out[i] = publicRequestJSON{Reference: req.Reference.String(), Service: req.ServiceCode, ServiceName: name,
-			Status: string(req.Status), StatusLabel: req.Status.Label(), NameInitials: request.Initials(req.Name),
-			MobileMasked: request.MaskMobile(req.Mobile), Pincode: req.Pincode, Division: req.Division,
-			Region: optional(req.Region), Circle: req.Circle, CreatedAt: req.CreatedAt, UpdatedAt: req.UpdatedAt, History: history}
+		out[i] = publicViewOf(req, name)
 	}
 	return out, nil
+}
+
+// publicViewOf is the public view of req, whose service is called serviceName.
+func publicViewOf(req request.Request, serviceName string) publicRequestJSON {
+	history := make([]eventJSON, len(req.History))
+	for j, e := range req.History {
+		history[j] = eventJSON{Status: string(e.Status), Label: e.Status.Label(), At: e.At}
+	}
+	return publicRequestJSON{Reference: req.Reference.String(), Service: req.ServiceCode, ServiceName: serviceName,
+		Status: string(req.Status), StatusLabel: req.Status.Label(), NameInitials: request.Initials(req.Name),
+		MobileMasked: request.MaskMobile(req.Mobile), Pincode: req.Pincode, Division: req.Division,
+		Region: optional(req.Region), Circle: req.Circle, CreatedAt: req.CreatedAt, UpdatedAt: req.UpdatedAt, History: history}
 }
 
 func (a *API) getRequest(w http.ResponseWriter, r *http.Request) {
@@ -383,13 +391,24 @@ func (a *API) getRequest(w http.ResponseWriter, r *http.Request) {
 
 // writePublicRequest answers with the public view of one request.
 func (a *API) writePublicRequest(w http.ResponseWriter, r *http.Request, req request.Request) {
-	view, err := a.publicView(r.Context(), []request.Request{req})
+	name, err := a.intake.Catalogue().Name(r.Context(), req.ServiceCode)
 	if err != nil {
 		a.internalError(w, r, err)
 		return
 	}
-	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, view[0])
+	w.Header()["Cache-Control"] = noStore
+	if !appendable(req) {
+		view, err := a.publicView(r.Context(), []request.Request{req})
+		if err != nil {
+			a.internalError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, view[0])
+		return
+	}
+	bp := buffers.Get().(*[]byte)
+	b := appendPublicRequest(*bp, req, name)
+	writeAppended(w, http.StatusOK, bp, append(b, '\n'))
 }
 
 // writeBadReference answers a reference number that is malformed or has a typing mistake.
@@ -483,13 +502,34 @@ func (a *API) listRequestsByMobile(w http.ResponseWriter, r *http.Request) {
 		a.internalError(w, r, err)
 		return
 	}
+	normalized, _ := request.NormalizeMobile(mobile)
+	w.Header()["Cache-Control"] = noStore
+	if !slices.ContainsFunc(reqs, func(req request.Request) bool { return !appendable(req) }) {
+		bp := buffers.Get().(*[]byte)
+		var tmp [32]byte
+		b := append(*bp, `{"mobile_masked":"`...)
+		b = appendEscaped(b, request.AppendMaskedMobile(tmp[:0], normalized))
+		b = append(b, `","requests":[`...)
+		for i, req := range reqs {
+			name, err := a.intake.Catalogue().Name(r.Context(), req.ServiceCode)
+			if err != nil {
+				buffers.Put(bp)
+				a.internalError(w, r, err)
+				return
+			}
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendPublicRequest(b, req, name)
+		}
+		writeAppended(w, http.StatusOK, bp, append(b, "]}\n"...))
+		return
+	}
 	view, err := a.publicView(r.Context(), reqs)
 	if err != nil {
 		a.internalError(w, r, err)
 		return
 	}
-	normalized, _ := request.NormalizeMobile(mobile)
-	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, requestListJSON{MobileMasked: request.MaskMobile(normalized), Requests: view})
 }
 

@@ -66,6 +66,19 @@ func (r response) decode(t *testing.T, v any) {
 	}
 }
 
+// encodedAsBefore checks that the body is byte for byte what encoding/json writes for v (the
+// body decoded into its answer type): the tracking answers are appended by hand.
+func (r response) encodedAsBefore(t *testing.T, v any) {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(v); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(r.body, buf.Bytes()) {
+		t.Errorf("answer\n%s\nis not what encoding/json writes:\n%s", r.body, buf.Bytes())
+	}
+}
+
 func (r response) problem(t *testing.T) Problem {
 	t.Helper()
 	if ct := r.header.Get("Content-Type"); ct != "application/problem+json" {
@@ -282,6 +295,7 @@ func TestCreateAndTrack(t *testing.T) {
 		r = a.get(loc)
 		var view publicRequestJSON
 		r.decode(t, &view)
+		r.encodedAsBefore(t, view)
 		if r.status != http.StatusOK || view.Reference != created.Reference || view.NameInitials != "A. D." || view.MobileMasked != "******3210" ||
 			view.Service != "emoney_order" || view.ServiceName != "e-Money Order" || len(view.History) != 1 || view.History[0].Status != "submitted" {
 			t.Errorf("tracked = %d %+v", r.status, view)
@@ -313,6 +327,7 @@ func TestTrackByMobileNewestFirst(t *testing.T) {
 		var list requestListJSON
 		r := a.get("/api/v1/requests?mobile=%2B91%2091234%2056789")
 		r.decode(t, &list)
+		r.encodedAsBefore(t, list)
 		if r.status != http.StatusOK || list.MobileMasked != "******6789" || len(list.Requests) != 3 {
 			t.Fatalf("list: %d %s", r.status, r.body)
 		}
@@ -331,7 +346,9 @@ func TestTrackByMobileNewestFirst(t *testing.T) {
 		}
 
 		r = a.get("/api/v1/requests?mobile=8111111111")
+		list = requestListJSON{}
 		r.decode(t, &list)
+		r.encodedAsBefore(t, list)
 		if r.status != http.StatusOK || len(list.Requests) != 0 {
 			t.Errorf("unknown mobile: %d %s", r.status, r.body)
 		}

@@ -34,6 +34,7 @@ func TestCustomerCancels(t *testing.T) {
 		var view publicRequestJSON
 		r = s.do(http.MethodPost, path, `{"otp":"246 810"}`, nil)
 		r.decode(t, &view)
+		r.encodedAsBefore(t, view)
 		if r.status != http.StatusOK || view.Status != "cancelled" || view.MobileMasked != "******3210" || len(view.History) != 2 {
 			t.Fatalf("cancel: %d %s", r.status, r.body)
 		}

@@ -148,3 +148,16 @@ func (r Reference) String() string {
 	}
 	return s[:2] + "-" + s[2:7] + "-" + s[7:]
 }
+
+// AppendPrinted appends the printed form, String(), to b.
+func (r Reference) AppendPrinted(b []byte) []byte {
+	s := string(r)
+	if len(s) != len(referencePrefix)+referenceSymbols {
+		return append(b, s...)
+	}
+	b = append(b, s[:2]...)
+	b = append(b, '-')
+	b = append(b, s[2:7]...)
+	b = append(b, '-')
+	return append(b, s[7:]...)
+}

@@ -60,7 +60,8 @@ var (
 )
 
 func newID() string {
-	return idPrefix + strconv.FormatUint(idCounter.Add(1), 36)
+	var buf [32]byte
+	return string(strconv.AppendUint(append(buf[:0], idPrefix...), idCounter.Add(1), 36))
 }
 
 // statusWriter remembers the status code and size written, for the log line.
@@ -88,15 +89,41 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+// requestContext is the request's context with its state, for ID and Fail: what
+// context.WithValue would give, but part of tracked's one allocation.
+type requestContext struct {
+	context.Context
+	s *state
+}
+
+func (c *requestContext) Value(key any) any {
+	if key == (ctxKey{}) {
+		return c.s
+	}
+	return c.Context.Value(key)
+}
+
+// tracked is everything the middleware keeps of one request, allocated at once.
+type tracked struct {
+	sw       statusWriter
+	s        state
+	ctx      requestContext
+	idHeader [1]string // X-Request-Id's value
+}
+
 // Middleware gives each request an id (echoed as X-Request-Id), turns a panic into a 500,
 // and logs one line when the request ends: at error level with the error when one was
 // recorded or the status is 5xx, at debug level for the health checks, else at info.
+// Nothing of the line is formatted when its level is not logged.
 func Middleware(log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		s := &state{id: newID()}
-		w.Header().Set("X-Request-Id", s.id)
-		sw := &statusWriter{ResponseWriter: w}
+		t := &tracked{sw: statusWriter{ResponseWriter: w}, s: state{id: newID()}}
+		t.ctx = requestContext{Context: r.Context(), s: &t.s}
+		t.idHeader[0] = t.s.id
+		// As Header().Set does, without allocating a slice for the one value.
+		w.Header()["X-Request-Id"] = t.idHeader[:]
+		s, sw := &t.s, &t.sw
 		func() {
 			defer func() {
 				v := recover()
@@ -111,7 +138,7 @@ func Middleware(log *slog.Logger, next http.Handler) http.Handler {
 					http.Error(sw, "Internal Server Error", http.StatusInternalServerError)
 				}
 			}()
-			next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), ctxKey{}, s)))
+			next.ServeHTTP(sw, r.WithContext(&t.ctx))
 		}()
 		if sw.status == 0 {
 			sw.status = http.StatusOK

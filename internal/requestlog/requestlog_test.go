@@ -2,12 +2,14 @@ package requestlog
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 func serve(h http.HandlerFunc) (*httptest.ResponseRecorder, string) {
@@ -50,5 +52,30 @@ func TestOneLinePerRequest(t *testing.T) {
 	}
 	if rec2, _ := serve(func(http.ResponseWriter, *http.Request) {}); rec2.Header().Get("X-Request-Id") == id {
 		t.Error("two requests got the same id")
+	}
+}
+
+// The handler's context is the request's, with the id: values and cancellation of the
+// server's context still reach it.
+func TestContextKeepsTheRequests(t *testing.T) {
+	type key struct{}
+	parent, cancel := context.WithCancel(context.WithValue(context.Background(), key{}, "outer"))
+	var ctx context.Context
+	Middleware(slog.New(slog.DiscardHandler), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx = r.Context()
+	})).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/", nil).WithContext(parent))
+	if ctx.Value(key{}) != "outer" || ID(ctx) == "" {
+		t.Errorf("value %v, id %q", ctx.Value(key{}), ID(ctx))
+	}
+	child, stop := context.WithCancel(ctx)
+	defer stop()
+	cancel()
+	select {
+	case <-child.Done():
+	case <-time.After(5 * time.Second):
+		t.Error("cancelling the request's context did not reach a context made from the handler's")
+	}
+	if ID(context.Background()) != "" {
+		t.Error("an id outside a request")
 	}
 }

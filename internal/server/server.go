@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/doorstep-post/doorstep/internal/api"
@@ -88,9 +89,21 @@ func Build(p Parts) (http.Handler, Surfaces, error) {
 	})
 	mux.HandleFunc("GET /readyz", readiness(p.Store))
 
+	// The API's requests go to it straight: through the mux they match "/api/v1/", a subtree
+	// pattern, which the ServeMux matches twice (the second time to see whether a trailing
+	// slash would redirect) and allocates for. The API's own mux cleans paths and redirects
+	// as this one does; everything else, "/api/v1" included, goes through this mux.
+	root := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.EscapedPath(), api.Prefix) {
+			s.API.ServeHTTP(w, r)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+
 	// Cross-origin form posts are refused (CSRF); API clients send no browser headers and pass.
 	csrf := http.NewCrossOriginProtection()
-	return clientip.Behind(p.TrustedProxies, requestlog.Middleware(p.Log, csrf.Handler(mux))), s, nil
+	return clientip.Behind(p.TrustedProxies, requestlog.Middleware(p.Log, csrf.Handler(root))), s, nil
 }
 
 func readiness(st Store) http.HandlerFunc {

@@ -259,6 +259,15 @@ func EncodeHistory(history []request.Event) (string, error) {
 
 // DecodeHistory reads a stored history.
 func DecodeHistory(data []byte) ([]request.Event, error) {
+	if history, ok := decodeHistoryFast(data); ok {
+		return history, nil
+	}
+	return decodeHistoryJSON(data)
+}
+
+// decodeHistoryJSON is DecodeHistory with encoding/json, for what decodeHistoryFast does
+// not read.
+func decodeHistoryJSON(data []byte) ([]request.Event, error) {
 	var entries []historyEntry
 	if err := json.Unmarshal(data, &entries); err != nil {
 		return nil, fmt.Errorf("store: request history: %w", err)
