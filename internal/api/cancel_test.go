@@ -43,7 +43,7 @@ func TestCustomerCancels(t *testing.T) {
 				t.Errorf("the answer shows %q", private)
 			}
 		}
-		req, err := s.intake.Track(context.Background(), ref)
+		req, err := s.saved(ref)
 		if err != nil || req.History[1].Actor != audit.Customer {
 			t.Errorf("history %+v, %v", req.History, err)
 		}

@@ -46,7 +46,8 @@ type Store interface {
 	Submit(ctx context.Context, sub store.Submission) (store.SubmitResult, error)
 	Replay(ctx context.Context, key, fingerprint string) (store.SubmitResult, error)
 	RequestByReference(ctx context.Context, ref request.Reference) (request.Request, error)
-	RequestsByMobile(ctx context.Context, mobile string, limit int) ([]request.Request, error)
+	PublicRequestByReference(ctx context.Context, ref request.Reference) (request.Request, error)
+	PublicRequestsByMobile(ctx context.Context, mobile string, limit int) ([]request.Request, error)
 	CreateOTP(ctx context.Context, code store.NewOTP) error
 	UseOTP(ctx context.Context, mobile, code string, now time.Time) error
 	ChangeStatus(ctx context.Context, c store.StatusChange) (request.Request, error)
@@ -235,23 +236,25 @@ func validIdempotencyKey(key string) bool {
 	return true
 }
 
-// Track finds one request by its reference number as a person typed it. Errors:
-// request.ErrReferenceFormat, request.ErrReferenceCheck, ErrNotFound.
+// Track finds one request by its reference number as a person typed it, with what public
+// pages show of it (store.PublicColumns: no address, e-mail or details; the name and mobile
+// only to show as initials and masked). Errors: request.ErrReferenceFormat,
+// request.ErrReferenceCheck, ErrNotFound.
 func (in *Intake) Track(ctx context.Context, reference string) (request.Request, error) {
 	ref, err := request.ParseReference(reference)
 	if err != nil {
 		return request.Request{}, err
 	}
-	r, err := in.store.RequestByReference(ctx, ref)
+	r, err := in.store.PublicRequestByReference(ctx, ref)
 	return r, storeError(err)
 }
 
-// TrackMobile lists the requests made with a mobile number, newest first (at most
-// TrackLimit). Errors: *MobileError.
+// TrackMobile lists what public pages show of the requests made with a mobile number, as
+// Track does, newest first (at most TrackLimit). Errors: *MobileError.
 func (in *Intake) TrackMobile(ctx context.Context, mobile string) ([]request.Request, error) {
 	m, msg := request.NormalizeMobile(mobile)
 	if msg != "" {
 		return nil, &MobileError{Message: msg}
 	}
-	return in.store.RequestsByMobile(ctx, m, TrackLimit)
+	return in.store.PublicRequestsByMobile(ctx, m, TrackLimit)
 }

@@ -136,9 +136,10 @@ func (p *site) submit(form url.Values) string {
 	return resp.Header.Get("Location")
 }
 
+// requestsOf lists a mobile's requests as saved, with every field.
 func (p *site) requestsOf(mobile string) []request.Request {
 	p.t.Helper()
-	reqs, err := p.in.TrackMobile(context.Background(), mobile)
+	reqs, err := p.st.DeskRequests(context.Background(), store.DeskQuery{Mobile: mobile, NewestFirst: true})
 	if err != nil {
 		p.t.Fatal(err)
 	}

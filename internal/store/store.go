@@ -56,8 +56,13 @@ type Store interface {
 
 	// RequestByReference returns one request with its history, or ErrNotFound.
 	RequestByReference(ctx context.Context, ref request.Reference) (request.Request, error)
-	// RequestsByMobile returns a mobile's requests with their history, newest first.
-	RequestsByMobile(ctx context.Context, mobile string, limit int) ([]request.Request, error)
+	// PublicRequestByReference returns what public pages and tracking show of one request
+	// (PublicColumns; the request's other fields are left empty), or ErrNotFound. Tracking,
+	// the call customers make most, reads no more than it shows, and the address, e-mail and
+	// details never reach the public surfaces.
+	PublicRequestByReference(ctx context.Context, ref request.Reference) (request.Request, error)
+	// PublicRequestsByMobile returns what tracking shows of a mobile's requests, newest first.
+	PublicRequestsByMobile(ctx context.Context, mobile string, limit int) ([]request.Request, error)
 	// RequestByID returns one request with its history, or ErrNotFound.
 	RequestByID(ctx context.Context, id int64) (request.Request, error)
 
@@ -285,16 +290,41 @@ const RequestColumns = `id, reference, service_code, name, address, pincode, ema
 	division, region, circle, district, state, status, history, created_at, updated_at, assigned_to`
 
 // ScanRequest reads a row of RequestColumns, with its history. T is how the backend keeps a
-// time (Unix milliseconds, or a time), and toTime turns it into a time in UTC.
+// time (Unix milliseconds, or a time), and toTime turns it into a time in UTC. Text goes into
+// plain strings first: pgx scans a named string type by reflection.
 func ScanRequest[T any](row Scanner, toTime func(T) time.Time) (request.Request, error) {
 	var r request.Request
+	var ref, language, status string
 	var history []byte
 	var created, updated T
-	if err := row.Scan(&r.ID, &r.Reference, &r.ServiceCode, &r.Name, &r.Address, &r.Pincode, &r.Email, &r.Mobile,
-		&r.Details, &r.Language, &r.Division, &r.Region, &r.Circle, &r.District, &r.State, &r.Status, &history,
+	if err := row.Scan(&r.ID, &ref, &r.ServiceCode, &r.Name, &r.Address, &r.Pincode, &r.Email, &r.Mobile,
+		&r.Details, &language, &r.Division, &r.Region, &r.Circle, &r.District, &r.State, &status, &history,
 		&created, &updated, &r.AssignedTo); err != nil {
 		return request.Request{}, err
 	}
+	r.Reference, r.Language, r.Status = request.Reference(ref), request.Language(language), request.Status(status)
+	r.CreatedAt, r.UpdatedAt = toTime(created), toTime(updated)
+	var err error
+	r.History, err = DecodeHistory(history)
+	return r, err
+}
+
+// PublicColumns are the columns of a request that public pages and tracking show (the name
+// as initials, the mobile masked), which ScanPublic reads.
+const PublicColumns = `id, reference, service_code, name, mobile, pincode, division, region, circle, status, history,
+	created_at, updated_at`
+
+// ScanPublic reads a row of PublicColumns, as ScanRequest does.
+func ScanPublic[T any](row Scanner, toTime func(T) time.Time) (request.Request, error) {
+	var r request.Request
+	var ref, status string
+	var history []byte
+	var created, updated T
+	if err := row.Scan(&r.ID, &ref, &r.ServiceCode, &r.Name, &r.Mobile, &r.Pincode, &r.Division, &r.Region, &r.Circle,
+		&status, &history, &created, &updated); err != nil {
+		return request.Request{}, err
+	}
+	r.Reference, r.Status = request.Reference(ref), request.Status(status)
 	r.CreatedAt, r.UpdatedAt = toTime(created), toTime(updated)
 	var err error
 	r.History, err = DecodeHistory(history)

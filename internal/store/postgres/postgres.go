@@ -200,17 +200,28 @@ func requestByID(ctx context.Context, q querier, id int64) (request.Request, err
 
 // RequestByReference implements store.Store: one row, with its history.
 func (s *Store) RequestByReference(ctx context.Context, ref request.Reference) (request.Request, error) {
-	r, err := scanRequest(s.pool.QueryRow(ctx, `SELECT `+requestColumns+` FROM requests WHERE reference = $1`, ref))
+	r, err := scanRequest(s.pool.QueryRow(ctx, `SELECT `+requestColumns+` FROM requests WHERE reference = $1`, string(ref)))
 	if err != nil {
 		return request.Request{}, notFound(err, "request by reference")
 	}
 	return r, nil
 }
 
-// RequestsByMobile implements store.Store.
-func (s *Store) RequestsByMobile(ctx context.Context, mobile string, limit int) ([]request.Request, error) {
-	return queryAll(ctx, s.pool, "requests by mobile", `SELECT `+requestColumns+` FROM requests
-		WHERE mobile = $1 ORDER BY created_at DESC, id DESC LIMIT $2`, scanRequest, mobile, limit)
+func scanPublic(row pgx.Row) (request.Request, error) { return store.ScanPublic(row, utc) }
+
+// PublicRequestByReference implements store.Store.
+func (s *Store) PublicRequestByReference(ctx context.Context, ref request.Reference) (request.Request, error) {
+	r, err := scanPublic(s.pool.QueryRow(ctx, `SELECT `+store.PublicColumns+` FROM requests WHERE reference = $1`, string(ref)))
+	if err != nil {
+		return request.Request{}, notFound(err, "request by reference")
+	}
+	return r, nil
+}
+
+// PublicRequestsByMobile implements store.Store.
+func (s *Store) PublicRequestsByMobile(ctx context.Context, mobile string, limit int) ([]request.Request, error) {
+	return queryAll(ctx, s.pool, "requests by mobile", `SELECT `+store.PublicColumns+` FROM requests
+		WHERE mobile = $1 ORDER BY created_at DESC, id DESC LIMIT $2`, scanPublic, mobile, limit)
 }
 
 // RequestsByIDs implements store.Store.

@@ -154,7 +154,7 @@ func TestInstancesGroupWithoutDeadlockOrDuplicates(t *testing.T) {
 	}
 	for m := range mobiles {
 		mobile := fmt.Sprintf("97000000%02d", m)
-		if list, err := instances[0].RequestsByMobile(ctx, mobile, 10); err != nil || len(list) != 1 {
+		if list, err := instances[0].PublicRequestsByMobile(ctx, mobile, 10); err != nil || len(list) != 1 {
 			t.Errorf("mobile %s: %d requests saved, want 1 (%v)", mobile, len(list), err)
 		}
 	}

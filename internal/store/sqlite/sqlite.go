@@ -471,10 +471,21 @@ func (s *Store) RequestByReference(ctx context.Context, ref request.Reference) (
 	return r, nil
 }
 
-// RequestsByMobile implements store.Store.
-func (s *Store) RequestsByMobile(ctx context.Context, mobile string, limit int) ([]request.Request, error) {
-	return queryAll(ctx, s.readers, "requests by mobile", `SELECT `+requestColumns+` FROM requests
-		WHERE mobile = ? ORDER BY created_at DESC, id DESC LIMIT ?`, scanRequest, mobile, limit)
+func scanPublic(row scanner) (request.Request, error) { return store.ScanPublic(row, fromMillis) }
+
+// PublicRequestByReference implements store.Store.
+func (s *Store) PublicRequestByReference(ctx context.Context, ref request.Reference) (request.Request, error) {
+	r, err := scanPublic(s.readers.QueryRowContext(ctx, `SELECT `+store.PublicColumns+` FROM requests WHERE reference = ?`, string(ref)))
+	if err != nil {
+		return request.Request{}, notFound(err, "request by reference")
+	}
+	return r, nil
+}
+
+// PublicRequestsByMobile implements store.Store.
+func (s *Store) PublicRequestsByMobile(ctx context.Context, mobile string, limit int) ([]request.Request, error) {
+	return queryAll(ctx, s.readers, "requests by mobile", `SELECT `+store.PublicColumns+` FROM requests
+		WHERE mobile = ? ORDER BY created_at DESC, id DESC LIMIT ?`, scanPublic, mobile, limit)
 }
 
 func notFound(err error, what string) error {

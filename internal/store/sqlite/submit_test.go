@@ -70,7 +70,7 @@ func TestGroupFailsTogether(t *testing.T) {
 		if !errors.Is(err, broken) {
 			t.Errorf("submission %d: %v, want the queue's error", i, err)
 		}
-		if list, _ := st.RequestsByMobile(context.Background(), subs[i].Request.Mobile, 10); len(list) != 0 {
+		if list, _ := st.PublicRequestsByMobile(context.Background(), subs[i].Request.Mobile, 10); len(list) != 0 {
 			t.Errorf("submission %d saved without its job", i)
 		}
 	}

@@ -103,7 +103,7 @@ func GroupedSubmissions(t *testing.T, st store.Store, write GroupWriter, queued 
 	if !errors.Is(errs[20], context.Canceled) {
 		t.Errorf("gone caller: %v", errs[20])
 	}
-	if list, _ := st.RequestsByMobile(ctx, "9333333333", 10); len(list) != 0 {
+	if list, _ := st.PublicRequestsByMobile(ctx, "9333333333", 10); len(list) != 0 {
 		t.Errorf("the gone caller's submission was saved")
 	}
 

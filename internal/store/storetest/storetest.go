@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -33,6 +34,7 @@ func Run(t *testing.T, open Opener) {
 		{"ConcurrentIdenticalSubmissions", testConcurrentIdenticalSubmissions},
 		{"RequestsByMobileNewestFirst", testRequestsByMobileNewestFirst},
 		{"NotFound", testNotFound},
+		{"PublicRead", testPublicRead},
 		{"NotificationsSavedWithNewRequestsOnly", testNotificationsSavedWithNewRequestsOnly},
 		{"RecordAttempt", testRecordAttempt},
 		{"RetryNotification", testRetryNotification},
@@ -207,7 +209,7 @@ func testIdempotencyKey(t *testing.T, st store.Store) {
 	if res := mustSubmit(t, st, dup); !res.Duplicate || !res.Replayed {
 		t.Errorf("replayed duplicate = %+v", res)
 	}
-	list, _ := st.RequestsByMobile(context.Background(), "9000000001", 10)
+	list, _ := st.PublicRequestsByMobile(context.Background(), "9000000001", 10)
 	if len(list) != 1 {
 		t.Errorf("%d requests saved, want 1", len(list))
 	}
@@ -233,7 +235,7 @@ func testConcurrentIdenticalSubmissions(t *testing.T, st store.Store) {
 			t.Errorf("submission %d got %s, submission 0 got %s", i, refs[i], refs[0])
 		}
 	}
-	list, _ := st.RequestsByMobile(context.Background(), "9111111111", 10)
+	list, _ := st.PublicRequestsByMobile(context.Background(), "9111111111", 10)
 	if len(list) != 1 {
 		t.Errorf("%d requests saved, want 1", len(list))
 	}
@@ -247,7 +249,7 @@ func testRequestsByMobileNewestFirst(t *testing.T, st store.Store) {
 		want = append([]request.Reference{mustSubmit(t, st, submission(r)).Request.Reference}, want...)
 	}
 	mustSubmit(t, st, submission(NewRequest("9333333333", base)))
-	got, err := st.RequestsByMobile(context.Background(), "9222222222", 10)
+	got, err := st.PublicRequestsByMobile(context.Background(), "9222222222", 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,11 +261,44 @@ func testRequestsByMobileNewestFirst(t *testing.T, st store.Store) {
 			t.Errorf("position %d: %s with %d events, want %s with 1", i, got[i].Reference, len(got[i].History), want[i])
 		}
 	}
-	if limited, _ := st.RequestsByMobile(context.Background(), "9222222222", 2); len(limited) != 2 || limited[0].Reference != want[0] {
+	if limited, _ := st.PublicRequestsByMobile(context.Background(), "9222222222", 2); len(limited) != 2 || limited[0].Reference != want[0] {
 		t.Errorf("limit 2 gave %d requests", len(limited))
 	}
-	if none, err := st.RequestsByMobile(context.Background(), "9444444444", 10); err != nil || len(none) != 0 {
+	if none, err := st.PublicRequestsByMobile(context.Background(), "9444444444", 10); err != nil || len(none) != 0 {
 		t.Errorf("unknown mobile: %v, %v", none, err)
+	}
+}
+
+// testPublicRead: tracking reads what public pages show of a request, the same as the whole
+// read has of it, and nothing of the address, e-mail or details.
+func testPublicRead(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	r := NewRequest("9555555555", base)
+	r.Region = "Agra Region"
+	saved := mustSubmit(t, st, submission(r)).Request
+	full, err := st.RequestByReference(ctx, saved.Reference)
+	if err != nil {
+		t.Fatal(err)
+	}
+	public, err := st.PublicRequestByReference(ctx, saved.Reference)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byMobile, err := st.PublicRequestsByMobile(ctx, "9555555555", 10)
+	if err != nil || len(byMobile) != 1 {
+		t.Fatalf("by mobile: %d, %v", len(byMobile), err)
+	}
+	for _, got := range []request.Request{public, byMobile[0]} {
+		want := request.Request{ID: full.ID, Reference: full.Reference, ServiceCode: full.ServiceCode, Name: full.Name,
+			Mobile: full.Mobile, Pincode: full.Pincode, Division: full.Division, Region: full.Region, Circle: full.Circle,
+			Status: full.Status, CreatedAt: full.CreatedAt, UpdatedAt: full.UpdatedAt}
+		want.History = full.History
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("public read %+v, want %+v", got, want)
+		}
+	}
+	if _, err := st.PublicRequestByReference(ctx, request.NewReference()); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("unknown reference: %v", err)
 	}
 }
 
