@@ -126,8 +126,11 @@ func submissionJSON(overrides map[string]any) string {
 // operations and statuses the tests exercised.
 type specChecker struct {
 	router routers.Router
-	mu     sync.Mutex
-	seen   map[string]map[int]bool
+	// operations are every operation openapi.json documents: "METHOD /path" by operationId
+	// ("" for one without an id).
+	operations map[string]string
+	mu         sync.Mutex
+	seen       map[string]map[int]bool
 }
 
 var (
@@ -136,7 +139,8 @@ var (
 	specErr  error
 )
 
-func sharedSpec(t *testing.T) *specChecker {
+// loadedSpec is the one spec checker of the test binary, loaded on first use.
+func loadedSpec() (*specChecker, error) {
 	specOnce.Do(func() {
 		loader := openapi3.NewLoader()
 		doc, err := loader.LoadFromData(OpenAPIDocument())
@@ -148,18 +152,46 @@ func sharedSpec(t *testing.T) *specChecker {
 			specErr = fmt.Errorf("openapi.json is not a valid OpenAPI document: %w", err)
 			return
 		}
+		operations := map[string]string{}
+		for path, item := range doc.Paths.Map() {
+			for method, op := range item.Operations() {
+				operations[op.OperationID] = method + " " + path
+			}
+		}
 		doc.Servers = nil // match any host: the test servers listen on random ports
 		router, err := legacy.NewRouter(doc)
 		if err != nil {
 			specErr = err
 			return
 		}
-		spec = &specChecker{router: router, seen: map[string]map[int]bool{}}
+		spec = &specChecker{router: router, operations: operations, seen: map[string]map[int]bool{}}
 	})
-	if specErr != nil {
-		t.Fatal(specErr)
+	return spec, specErr
+}
+
+func sharedSpec(t *testing.T) *specChecker {
+	s, err := loadedSpec()
+	if err != nil {
+		t.Fatal(err)
 	}
-	return spec
+	return s
+}
+
+// unexercised lists the documented operations no response of which was checked, as
+// "operationId (METHOD /path)", sorted.
+func (s *specChecker) unexercised() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var missing []string
+	for id, where := range s.operations {
+		if id == "" {
+			missing = append(missing, "an operation without an operationId ("+where+")")
+		} else if len(s.seen[id]) == 0 {
+			missing = append(missing, id+" ("+where+")")
+		}
+	}
+	sort.Strings(missing)
+	return missing
 }
 
 type validatingTransport struct {
