@@ -324,7 +324,9 @@ func TestQueuedMessagesSurviveARestart(t *testing.T) {
 			t.Fatal(err)
 		}
 		st = open()
-		defer st.Close()
+		// Closed after the queue stops (cleanups run last first): a queue stopping on a
+		// closed database waits out start's 10 s for its last writes.
+		t.Cleanup(func() { st.Close() })
 		q, err := queue(st, httpDeliverer{gw.srv.URL})
 		if err != nil {
 			t.Fatal(err)
