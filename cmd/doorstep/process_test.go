@@ -26,16 +26,46 @@ import (
 
 // The tests in this file run the real binary as operators do.
 
+// TestMain removes the binary the tests built, if any, after they ran.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binaryDir != "" {
+		if err := os.RemoveAll(binaryDir); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+		}
+	}
+	os.Exit(code)
+}
+
+var (
+	binaryOnce sync.Once
+	binaryDir  string // a temporary directory TestMain removes
+	binaryPath string
+	binaryErr  error
+)
+
+// buildBinary builds doorstep once per test binary, for the first test that needs it: a
+// run of tests that need none (-short, or -run of others) builds nothing.
 func buildBinary(t *testing.T) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	bin := filepath.Join(t.TempDir(), "doorstep")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	binaryOnce.Do(func() {
+		if binaryDir, binaryErr = os.MkdirTemp("", "doorstep-test-"); binaryErr != nil {
+			return
+		}
+		bin := filepath.Join(binaryDir, "doorstep")
+		if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+			binaryErr = fmt.Errorf("go build: %v\n%s", err, out)
+			return
+		}
+		binaryPath = bin
+	})
+	if binaryErr != nil {
+		t.Fatal(binaryErr)
 	}
-	return bin
+	return binaryPath
 }
 
 // process is a running `doorstep serve`.
