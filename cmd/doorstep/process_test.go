@@ -306,6 +306,7 @@ func post(t *testing.T, url, body, idempotencyKey string) (int, created) {
 // system: submissions through either are tracked through both, and the same submission sent
 // to both at once (a retry that went to the other instance) is stored once.
 func TestInstancesShareOnePostgres(t *testing.T) {
+	t.Parallel()
 	url := testenv.PostgresURL(t)
 	bin := buildBinary(t)
 	a := startServe(t, bin, "DOORSTEP_DATABASE_URL="+url)
@@ -390,6 +391,7 @@ func TestInstancesShareOnePostgres(t *testing.T) {
 // TestSubmissionIsSentBySMSAndEmail runs the real binary against a real SMTP server and an
 // HTTP SMS gateway: the customer gets the reference number both ways, in Hindi.
 func TestSubmissionIsSentBySMSAndEmail(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	t.Run("sqlite", func(t *testing.T) {
 		testSubmissionIsSent(t, bin, "sqlite:"+filepath.Join(t.TempDir(), "doorstep.db"))
@@ -497,6 +499,7 @@ func notificationJobsFinished(t *testing.T, databaseURL string) func() bool {
 // TestOneTimeCodeThroughTheOutbox: with codes required and no SMS gateway (the embedded
 // default), the code reaches the local outbox and unlocks the submission.
 func TestOneTimeCodeThroughTheOutbox(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	dir := t.TempDir()
 	srv := startServe(t, bin, "DOORSTEP_DATABASE_URL=sqlite:"+filepath.Join(dir, "doorstep.db"), "DOORSTEP_OTP=required")

@@ -238,6 +238,7 @@ func (v *validatingTransport) RoundTrip(req *http.Request) (*http.Response, erro
 }
 
 func TestServices(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		a := newTestAPI(t, st)
 		var services []serviceJSON
@@ -269,6 +270,7 @@ func TestServices(t *testing.T) {
 }
 
 func TestPincodes(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		a := newTestAPI(t, st)
 		var area areaJSON
@@ -295,6 +297,7 @@ func TestPincodes(t *testing.T) {
 }
 
 func TestCreateAndTrack(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		a := newTestAPI(t, st)
 		r := a.do(http.MethodPost, "/api/v1/requests", submissionJSON(nil), nil)
@@ -332,6 +335,7 @@ func TestCreateAndTrack(t *testing.T) {
 }
 
 func TestTrackByMobileNewestFirst(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		a := newTestAPI(t, st)
 		var refs []string
@@ -377,6 +381,7 @@ func TestTrackByMobileNewestFirst(t *testing.T) {
 }
 
 func TestTrackErrors(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		a := newTestAPI(t, st)
 		var created createdJSON
@@ -404,6 +409,7 @@ func TestTrackErrors(t *testing.T) {
 }
 
 func TestDuplicateAndIdempotency(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		a := newTestAPI(t, st)
 		key := map[string]string{"Idempotency-Key": "7d3c0a1e-5b1f-4c1a-9f0e-2a6b8c9d0e1f"}
@@ -445,6 +451,7 @@ func TestDuplicateAndIdempotency(t *testing.T) {
 }
 
 func TestValidationErrorsPerField(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		a := newTestAPI(t, st)
 		r := a.do(http.MethodPost, "/api/v1/requests", submissionJSON(map[string]any{
@@ -472,6 +479,7 @@ func TestValidationErrorsPerField(t *testing.T) {
 }
 
 func TestMalformedBodies(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		a := newTestAPI(t, st)
 		tests := []struct {
@@ -521,6 +529,7 @@ func TestMalformedBodies(t *testing.T) {
 }
 
 func TestUnknownEndpointsAndMethods(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		a := newTestAPI(t, st)
 		r := a.get("/api/v1/nothing-here")
@@ -535,6 +544,7 @@ func TestUnknownEndpointsAndMethods(t *testing.T) {
 }
 
 func TestOpenAPIDocumentServed(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		a := newTestAPI(t, st)
 		r := a.get("/api/v1/openapi.json")
@@ -550,6 +560,7 @@ func TestOpenAPIDocumentServed(t *testing.T) {
 }
 
 func TestOneTimeCodes(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		code := "482913"
 		w := fixture.New(t, st)

@@ -16,6 +16,7 @@ import (
 // product's handler serves (internal/server) rather than the API's; their answers, ready
 // and not ready, match it.
 func TestHealthChecksMatchTheSpec(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		h, err := server.Handler(server.Over(st, testenv.Directory(t), slog.New(slog.DiscardHandler)))
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 
 // TestCleanupRunsOnStart: the queue deletes expired rows when it starts (and hourly after).
 func TestCleanupRunsOnStart(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, b backend) {
 		ctx := context.Background()
 		st, q := b.open(t, httpDeliverer{}, fastRetries)

@@ -267,6 +267,7 @@ func allIn(status string) func([]store.Notification) bool {
 }
 
 func TestSubmissionSendsSMSAndEmail(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, b backend) {
 		gw := newGateway(t, 0)
 		st, q := b.open(t, httpDeliverer{gw.srv.URL}, fastRetries)
@@ -292,6 +293,7 @@ func TestSubmissionSendsSMSAndEmail(t *testing.T) {
 }
 
 func TestFailingGatewayIsRetriedAndDeliversOnce(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, b backend) {
 		gw := newGateway(t, 3)
 		st, q := b.open(t, httpDeliverer{gw.srv.URL}, fastRetries)
@@ -309,6 +311,7 @@ func TestFailingGatewayIsRetriedAndDeliversOnce(t *testing.T) {
 }
 
 func TestLastFailedAttemptMarksFailedWithReason(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, b backend) {
 		gw := newGateway(t, 100)
 		opts := fastRetries
@@ -329,6 +332,7 @@ func TestLastFailedAttemptMarksFailedWithReason(t *testing.T) {
 // not in the table, and the messages it was for are never sent, even once the queue has
 // worked a job queued after it.
 func TestRolledBackTransactionQueuesNothing(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	// pending saves a request's messages without a job, and returns their ids.
 	pending := func(t *testing.T, st store.Store) []int64 {
@@ -422,6 +426,7 @@ func TestRolledBackTransactionQueuesNothing(t *testing.T) {
 // TestQueuedMessagesSurviveARestart: messages queued while no worker runs (the server
 // stopped) go out when the next process starts its queue on the same database.
 func TestQueuedMessagesSurviveARestart(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	discard := slog.New(slog.DiscardHandler)
 	run := func(t *testing.T, open func() store.Store, queue func(store.Store, Deliverer) (*Queue, error)) {
@@ -486,6 +491,7 @@ func TestQueuedMessagesSurviveARestart(t *testing.T) {
 }
 
 func TestPermanentFailureIsNotRetried(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, b backend) {
 		gw := newGateway(t, 100)
 		opts := fastRetries
@@ -554,6 +560,7 @@ func TestMailServerDownForAWhile(t *testing.T) {
 // TestOneTimeCodeSentThenForgotten: the code's SMS is queued with the code itself, and the
 // clear code is erased from the notification once sent.
 func TestOneTimeCodeSentThenForgotten(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, b backend) {
 		gw := newGateway(t, 1)
 		st, q := b.open(t, httpDeliverer{gw.srv.URL}, fastRetries)
@@ -606,6 +613,7 @@ func messageNumber(t *testing.T, messageID string) int64 {
 // TestFailedMessageSentAgainOnRequest: staff retry a message that failed for good; it goes
 // out through the queue once the gateway works again.
 func TestFailedMessageSentAgainOnRequest(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, b backend) {
 		gw := newGateway(t, 2) // two refusals per message
 		opts := fastRetries

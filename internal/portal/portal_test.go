@@ -207,6 +207,7 @@ func checkLacks(t *testing.T, body string, unwanted ...string) {
 var seededServices = []string{"article_booking", "article_delivery", "emoney_order", "aeps_cash", "ippb_other", "pli_premium", "small_savings"}
 
 func TestFormListsActiveServicesWithAToken(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		p := newPortal(t, st, nil)
 		resp, body := p.get("/")
@@ -233,6 +234,7 @@ func TestFormListsActiveServicesWithAToken(t *testing.T) {
 }
 
 func TestPagesWorkOnPhonesWithoutScript(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		p := newPortal(t, st, nil)
 		for _, path := range []string{"/", "/track", "/track?q=DS-AAAAA-AAAAA", "/no/such/page"} {
@@ -250,6 +252,7 @@ func TestPagesWorkOnPhonesWithoutScript(t *testing.T) {
 }
 
 func TestSecurityHeaders(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		p := newPortal(t, st, nil)
 		loc := p.submit(goodForm(p.token()))
@@ -272,6 +275,7 @@ func TestSecurityHeaders(t *testing.T) {
 }
 
 func TestInactiveServiceIsNotOfferedAndIsRefused(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		p := newPortal(t, st, nil)
 		if err := p.in.Catalogue().SetActive(context.Background(), "emoney_order", false); err != nil {
@@ -298,6 +302,7 @@ func TestInactiveServiceIsNotOfferedAndIsRefused(t *testing.T) {
 }
 
 func TestGoodSubmissionRedirectsToItsPage(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		p := newPortal(t, st, nil)
 		loc := p.submit(goodForm(p.token()))
@@ -335,6 +340,7 @@ func TestGoodSubmissionRedirectsToItsPage(t *testing.T) {
 }
 
 func TestDatesAreShownInIndianTime(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		at := time.Date(2026, 11, 27, 8, 35, 0, 0, time.UTC)
 		p := newPortal(t, st, func() time.Time { return at })
@@ -347,6 +353,7 @@ func TestDatesAreShownInIndianTime(t *testing.T) {
 }
 
 func TestSameFormSentTwiceMakesOneRequest(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		p := newPortal(t, st, nil)
 		form := goodForm(p.token())
@@ -362,6 +369,7 @@ func TestSameFormSentTwiceMakesOneRequest(t *testing.T) {
 }
 
 func TestNewFormForAnOpenRequestShowsTheDuplicate(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		p := newPortal(t, st, nil)
 		first := p.submit(goodForm(p.token()))
@@ -386,6 +394,7 @@ func TestNewFormForAnOpenRequestShowsTheDuplicate(t *testing.T) {
 }
 
 func TestFormChangedAfterSendingGetsAFreshToken(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		p := newPortal(t, st, nil)
 		form := goodForm(p.token())
@@ -410,6 +419,7 @@ func TestFormChangedAfterSendingGetsAFreshToken(t *testing.T) {
 }
 
 func TestMissingOrMalformedTokenIsRefused(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		for name, token := range map[string]*string{
 			"missing":      nil,
@@ -443,6 +453,7 @@ func TestMissingOrMalformedTokenIsRefused(t *testing.T) {
 func ptr[T any](v T) *T { return &v }
 
 func TestEveryBadFieldGetsItsOwnMessage(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		tests := []struct {
 			field, value, message string
@@ -521,6 +532,7 @@ func TestEveryBadFieldGetsItsOwnMessage(t *testing.T) {
 }
 
 func TestEmptyFormMarksEveryRequiredField(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		p := newPortal(t, st, nil)
 		resp, body := p.post(url.Values{"form_token": {p.token()}, "details": {strings.Repeat("é", 501)}, "language": {"xx"}})
@@ -540,6 +552,7 @@ func TestEmptyFormMarksEveryRequiredField(t *testing.T) {
 }
 
 func TestOversizedFormIsRefused(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		p := newPortal(t, st, nil)
 		form := goodForm(p.token())
@@ -552,6 +565,7 @@ func TestOversizedFormIsRefused(t *testing.T) {
 }
 
 func TestFailureSavesNothingAndSaysSo(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		p := newPortal(t, st, nil)
 		form := goodForm(p.token())
@@ -569,6 +583,7 @@ func TestFailureSavesNothingAndSaysSo(t *testing.T) {
 }
 
 func TestTrack(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		p := newPortal(t, st, nil)
 		firstLoc := p.submit(goodForm(p.token()))
@@ -633,6 +648,7 @@ func TestTrack(t *testing.T) {
 }
 
 func TestUnknownOrMalformedReferenceIs404(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		p := newPortal(t, st, nil)
 		unknown := request.NewReference()
@@ -662,6 +678,7 @@ func TestUnknownOrMalformedReferenceIs404(t *testing.T) {
 }
 
 func TestStaticFiles(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		p := newPortal(t, st, nil)
 		_, body := p.get("/")
@@ -700,6 +717,7 @@ func TestStaticFiles(t *testing.T) {
 }
 
 func TestUnknownPaths(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		p := newPortal(t, st, nil)
 		for _, path := range []string{"/nope", "/requests/", "/track/", "/index.html"} {
@@ -734,6 +752,7 @@ func TestUnknownPaths(t *testing.T) {
 // The server mounts the API at a path-only pattern in the same mux; registering must not
 // conflict with it.
 func TestRegistersBesideTheAPI(t *testing.T) {
+	t.Parallel()
 	dir := testenv.Directory(t)
 	st := testenv.SQLite(t)
 	p, err := portal.New(intake.New(st, dir, catalogue.New(st)))
@@ -753,6 +772,7 @@ func TestRegistersBesideTheAPI(t *testing.T) {
 // TestOneTimeCodeStep: with codes required, a form with every field right comes back asking
 // for the code sent to the mobile (keeping what was typed); the right code saves the request.
 func TestOneTimeCodeStep(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		in := intake.New(st, testenv.Directory(t), catalogue.New(st)).WithOTPRequired(true).WithCodes(func() string { return "482913" })
 		p := newPortalWith(t, st, in, portal.LocalOutbox("outbox.jsonl"))
@@ -782,6 +802,7 @@ func TestOneTimeCodeStep(t *testing.T) {
 }
 
 func TestFormWithoutCodeStepWhenCodesAreOff(t *testing.T) {
+	t.Parallel()
 	p := newPortal(t, testenv.SQLite(t), nil)
 	resp, body := p.post(goodForm(p.token()))
 	if resp.StatusCode != http.StatusSeeOther || strings.Contains(body, `name="otp"`) {
