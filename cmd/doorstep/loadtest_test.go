@@ -58,6 +58,7 @@ func TestLoadtestUsageErrors(t *testing.T) {
 }
 
 func TestLoadtestAgainstServer(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		h, err := server.Handler(server.Over(st, testenv.Directory(t), slog.New(slog.DiscardHandler)))
 		if err != nil {

@@ -53,6 +53,7 @@ func TestUsageErrors(t *testing.T) {
 }
 
 func TestMigrateCreatesTheDatabase(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "data", "doorstep.db")
 	var logs strings.Builder
 	code := run(context.Background(), []string{"migrate"}, env(map[string]string{"DOORSTEP_DATABASE_URL": "sqlite://" + path}), nil, io.Discard, &logs)
@@ -71,6 +72,7 @@ func TestMigrateCreatesTheDatabase(t *testing.T) {
 }
 
 func TestMigratePostgres(t *testing.T) {
+	t.Parallel()
 	url := testenv.PostgresURL(t)
 	for range 2 { // the second run finds nothing to do
 		var logs strings.Builder

@@ -20,22 +20,68 @@ import (
 	"testing"
 	"time"
 
+	"github.com/doorstep-post/doorstep/internal/config"
 	"github.com/doorstep-post/doorstep/internal/request"
+	"github.com/doorstep-post/doorstep/internal/store/postgres"
+	"github.com/doorstep-post/doorstep/internal/store/sqlite"
 	"github.com/doorstep-post/doorstep/internal/testenv"
 )
 
 // The tests in this file run the real binary as operators do.
 
+// TestMain removes the binary the tests built, if any, after they ran.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binaryDir != "" {
+		if err := os.RemoveAll(binaryDir); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+		}
+	}
+	os.Exit(code)
+}
+
+var (
+	binaryOnce sync.Once
+	binaryDir  string // a temporary directory TestMain removes
+	binaryPath string
+	binaryErr  error
+)
+
+// buildBinary builds doorstep once per test binary, for the first test that needs it: a
+// run of tests that need none (-short, or -run of others) builds nothing.
 func buildBinary(t *testing.T) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	bin := filepath.Join(t.TempDir(), "doorstep")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	binaryOnce.Do(func() {
+		if binaryDir, binaryErr = os.MkdirTemp("", "doorstep-test-"); binaryErr != nil {
+			return
+		}
+		bin := filepath.Join(binaryDir, "doorstep")
+		if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+			binaryErr = fmt.Errorf("go build: %v\n%s", err, out)
+			return
+		}
+		binaryPath = bin
+	})
+	if binaryErr != nil {
+		t.Fatal(binaryErr)
 	}
-	return bin
+	return binaryPath
+}
+
+// waitUntil polls cond until it holds, and fails the test saying what did not happen if it
+// still does not after timeout.
+func waitUntil(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up after %v waiting until %s", timeout, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // process is a running `doorstep serve`.
@@ -100,6 +146,19 @@ func (p *process) log() string {
 	return p.logs.String()
 }
 
+// waitUntil is waitUntil with the server's log after a failure.
+func (p *process) waitUntil(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	done := false
+	defer func() {
+		if !done { // waitUntil gave up (deferred calls run after t.Fatal too)
+			t.Logf("server log:\n%s", p.log())
+		}
+	}()
+	waitUntil(t, timeout, what, cond)
+	done = true
+}
+
 // stop sends SIGTERM and waits for a clean exit.
 func (p *process) stop(t *testing.T) {
 	t.Helper()
@@ -158,14 +217,31 @@ func testGracefulShutdown(t *testing.T, bin, databaseURL string) {
 	}
 	defer conn.Close()
 	fmt.Fprintf(conn, "POST /api/v1/requests HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", srv.addr, len(body), body[:40])
-	time.Sleep(100 * time.Millisecond)
+	// The server's goroutines show when its handler is reading that body: the request is
+	// then in flight.
+	srv.waitUntil(t, 10*time.Second, "the server's handler reads the half-sent submission", func() bool {
+		resp, err := http.Get("http://" + debugAddr + "/debug/pprof/goroutine?debug=2")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		dump, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return bytes.Contains(dump, []byte("/internal/api.(*API).createRequest("))
+	})
 	if err := srv.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(300 * time.Millisecond)
-	if _, err := net.DialTimeout("tcp", srv.addr, time.Second); err == nil {
-		t.Error("the server still accepts new connections after SIGTERM")
-	}
+	srv.waitUntil(t, 10*time.Second, "the server refuses new connections after SIGTERM", func() bool {
+		c, err := net.DialTimeout("tcp", srv.addr, time.Second)
+		if err != nil {
+			return true
+		}
+		c.Close()
+		return false
+	})
 	fmt.Fprint(conn, body[40:])
 	reply, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
@@ -230,6 +306,7 @@ func post(t *testing.T, url, body, idempotencyKey string) (int, created) {
 // system: submissions through either are tracked through both, and the same submission sent
 // to both at once (a retry that went to the other instance) is stored once.
 func TestInstancesShareOnePostgres(t *testing.T) {
+	t.Parallel()
 	url := testenv.PostgresURL(t)
 	bin := buildBinary(t)
 	a := startServe(t, bin, "DOORSTEP_DATABASE_URL="+url)
@@ -314,6 +391,7 @@ func TestInstancesShareOnePostgres(t *testing.T) {
 // TestSubmissionIsSentBySMSAndEmail runs the real binary against a real SMTP server and an
 // HTTP SMS gateway: the customer gets the reference number both ways, in Hindi.
 func TestSubmissionIsSentBySMSAndEmail(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	t.Run("sqlite", func(t *testing.T) {
 		testSubmissionIsSent(t, bin, "sqlite:"+filepath.Join(t.TempDir(), "doorstep.db"))
@@ -346,25 +424,23 @@ func testSubmissionIsSent(t *testing.T, bin, databaseURL string) {
 	if status != http.StatusCreated {
 		t.Fatalf("submission: %d", status)
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	received := func() (int, int) {
 		mu.Lock()
-		got := len(sms)
-		mu.Unlock()
-		if got >= 1 && len(mailbox.All()) >= 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after 20 s: %d SMS, %d e-mails\n%s", got, len(mailbox.All()), srv.log())
-		}
-		time.Sleep(50 * time.Millisecond)
+		defer mu.Unlock()
+		return len(sms), len(mailbox.All())
 	}
-	time.Sleep(300 * time.Millisecond) // room for a wrong second delivery
+	srv.waitUntil(t, 20*time.Second, "the SMS gateway and the SMTP server receive the submission's messages", func() bool {
+		texts, mails := received()
+		return texts >= 1 && mails >= 1
+	})
+	// A wrong second delivery would come from a job retried or queued twice: once every
+	// notification job is finished, the gateways have had all they will get.
+	srv.waitUntil(t, 20*time.Second, "every notification job in the database is finished", notificationJobsFinished(t, databaseURL))
+	if texts, mails := received(); texts != 1 || mails != 1 {
+		t.Errorf("%d SMS and %d e-mails, want one each\n%s", texts, mails, srv.log())
+	}
 	mu.Lock()
 	defer mu.Unlock()
-	if len(sms) != 1 || len(mailbox.All()) != 1 {
-		t.Errorf("%d SMS and %d e-mails, want one each", len(sms), len(mailbox.All()))
-	}
 	m := sms[0]
 	if m["to"] != "+919876543210" || m["language"] != "hi" || m["id"] == "" || apiKeys[0] != "test-key" ||
 		!strings.Contains(m["text"], c.Reference) || !strings.Contains(m["text"], "दर्ज") || !strings.Contains(m["text"], "https://ds.example.in/track") {
@@ -381,9 +457,49 @@ func testSubmissionIsSent(t *testing.T, bin, databaseURL string) {
 	}
 }
 
+// notificationJobsFinished opens the database (without migrating it: migrations take a lock
+// other tests contend for) and returns a check of whether its job queue has notification
+// jobs and every one is in a final state (completed, discarded or cancelled): none is being
+// worked, none will be retried.
+func notificationJobsFinished(t *testing.T, databaseURL string) func() bool {
+	t.Helper()
+	db, err := config.ParseDatabaseURL(databaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	const query = `SELECT count(*), count(*) FILTER (WHERE state IN ('completed', 'discarded', 'cancelled'))
+		FROM river_job WHERE kind = 'notification'`
+	var count func(total, finished *int) error
+	switch db.Driver {
+	case "postgres":
+		st, err := postgres.Open(ctx, db.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		count = func(total, finished *int) error { return st.Pool().QueryRow(ctx, query).Scan(total, finished) }
+	default:
+		st, err := sqlite.Open(ctx, db.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		count = func(total, finished *int) error { return st.Writer().QueryRowContext(ctx, query).Scan(total, finished) }
+	}
+	return func() bool {
+		var total, finished int
+		if err := count(&total, &finished); err != nil {
+			t.Fatal(err)
+		}
+		return total > 0 && finished == total
+	}
+}
+
 // TestOneTimeCodeThroughTheOutbox: with codes required and no SMS gateway (the embedded
 // default), the code reaches the local outbox and unlocks the submission.
 func TestOneTimeCodeThroughTheOutbox(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	dir := t.TempDir()
 	srv := startServe(t, bin, "DOORSTEP_DATABASE_URL=sqlite:"+filepath.Join(dir, "doorstep.db"), "DOORSTEP_OTP=required")
@@ -402,17 +518,14 @@ func TestOneTimeCodeThroughTheOutbox(t *testing.T) {
 		t.Fatalf("send code: %d", resp.StatusCode)
 	}
 	var code string
-	deadline := time.Now().Add(15 * time.Second)
-	for code == "" {
-		data, _ := os.ReadFile(filepath.Join(dir, "outbox.jsonl"))
-		if m := regexp.MustCompile(`"text":"(\d{6}) is your Doorstep verification code`).FindSubmatch(data); m != nil {
+	codeRe := regexp.MustCompile(`"text":"(\d{6}) is your Doorstep verification code`)
+	srv.waitUntil(t, 15*time.Second, "the code reaches the outbox", func() bool {
+		outbox, _ := os.ReadFile(filepath.Join(dir, "outbox.jsonl"))
+		if m := codeRe.FindSubmatch(outbox); m != nil {
 			code = string(m[1])
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no code in the outbox:\n%s", data)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return code != ""
+	})
 	body := strings.Replace(submissionBody, `"service":"emoney_order"`, `"service":"emoney_order","otp":"`+code+`"`, 1)
 	if status, c := post(t, srv.url("/api/v1/requests"), body, ""); status != http.StatusCreated || c.Reference == "" {
 		t.Errorf("with the code: %d %+v", status, c)

@@ -18,6 +18,7 @@ import (
 // user add` logs in, the server is stopped and started again on the same database, and the
 // same browser is still logged in.
 func TestStaffSessionSurvivesARestart(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	t.Run("sqlite", func(t *testing.T) {
 		testSessionSurvivesRestart(t, bin, "sqlite:"+filepath.Join(t.TempDir(), "doorstep.db"))

@@ -62,6 +62,7 @@ func openDatabase(t *testing.T, databaseURL string) store.Store {
 }
 
 func TestUserCommands(t *testing.T) {
+	t.Parallel()
 	t.Run("sqlite", func(t *testing.T) { testUserCommands(t, "sqlite:"+filepath.Join(t.TempDir(), "doorstep.db")) })
 	t.Run("postgres", func(t *testing.T) { testUserCommands(t, testenv.PostgresURL(t)) })
 }
@@ -237,6 +238,7 @@ func serveOnce(t *testing.T, databaseURL string, opts serveOptions) string {
 }
 
 func TestServeSaysHowToMakeTheFirstAdmin(t *testing.T) {
+	t.Parallel()
 	databaseURL := "sqlite:" + filepath.Join(t.TempDir(), "doorstep.db")
 	logs := serveOnce(t, databaseURL, serveOptions{})
 	if n := strings.Count(logs, firstAdminCommand); n != 1 {
@@ -249,6 +251,7 @@ func TestServeSaysHowToMakeTheFirstAdmin(t *testing.T) {
 }
 
 func TestServeDemo(t *testing.T) {
+	t.Parallel()
 	databaseURL := "sqlite:" + filepath.Join(t.TempDir(), "doorstep.db")
 	var stdout strings.Builder
 	logs := serveOnce(t, databaseURL, serveOptions{demo: true, stdout: &stdout})
@@ -317,6 +320,7 @@ func TestTakeDemoFlag(t *testing.T) {
 // TestDemoRefusedWithRealGateways: demo requests carry made-up mobiles and e-mails, which a
 // real gateway would message.
 func TestDemoRefusedWithRealGateways(t *testing.T) {
+	t.Parallel()
 	for name, vars := range map[string]map[string]string{
 		"sms":  {"DOORSTEP_SMS_URL": "https://sms.example.in/send"},
 		"smtp": {"DOORSTEP_SMTP_URL": "smtp://mail.example.in:587"},

@@ -139,8 +139,11 @@ func submissionJSON(overrides map[string]any) string {
 // operations and statuses the tests exercised.
 type specChecker struct {
 	router routers.Router
-	mu     sync.Mutex
-	seen   map[string]map[int]bool
+	// operations are every operation openapi.json documents: "METHOD /path" by operationId
+	// ("" for one without an id).
+	operations map[string]string
+	mu         sync.Mutex
+	seen       map[string]map[int]bool
 }
 
 var (
@@ -149,7 +152,8 @@ var (
 	specErr  error
 )
 
-func sharedSpec(t *testing.T) *specChecker {
+// loadedSpec is the one spec checker of the test binary, loaded on first use.
+func loadedSpec() (*specChecker, error) {
 	specOnce.Do(func() {
 		loader := openapi3.NewLoader()
 		doc, err := loader.LoadFromData(OpenAPIDocument())
@@ -161,18 +165,46 @@ func sharedSpec(t *testing.T) *specChecker {
 			specErr = fmt.Errorf("openapi.json is not a valid OpenAPI document: %w", err)
 			return
 		}
+		operations := map[string]string{}
+		for path, item := range doc.Paths.Map() {
+			for method, op := range item.Operations() {
+				operations[op.OperationID] = method + " " + path
+			}
+		}
 		doc.Servers = nil // match any host: the test servers listen on random ports
 		router, err := legacy.NewRouter(doc)
 		if err != nil {
 			specErr = err
 			return
 		}
-		spec = &specChecker{router: router, seen: map[string]map[int]bool{}}
+		spec = &specChecker{router: router, operations: operations, seen: map[string]map[int]bool{}}
 	})
-	if specErr != nil {
-		t.Fatal(specErr)
+	return spec, specErr
+}
+
+func sharedSpec(t *testing.T) *specChecker {
+	s, err := loadedSpec()
+	if err != nil {
+		t.Fatal(err)
 	}
-	return spec
+	return s
+}
+
+// unexercised lists the documented operations no response of which was checked, as
+// "operationId (METHOD /path)", sorted.
+func (s *specChecker) unexercised() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var missing []string
+	for id, where := range s.operations {
+		if id == "" {
+			missing = append(missing, "an operation without an operationId ("+where+")")
+		} else if len(s.seen[id]) == 0 {
+			missing = append(missing, id+" ("+where+")")
+		}
+	}
+	sort.Strings(missing)
+	return missing
 }
 
 type validatingTransport struct {
@@ -219,6 +251,7 @@ func (v *validatingTransport) RoundTrip(req *http.Request) (*http.Response, erro
 }
 
 func TestServices(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		a := newTestAPI(t, st)
 		var services []serviceJSON
@@ -250,6 +283,7 @@ func TestServices(t *testing.T) {
 }
 
 func TestPincodes(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		a := newTestAPI(t, st)
 		var area areaJSON
@@ -276,6 +310,7 @@ func TestPincodes(t *testing.T) {
 }
 
 func TestCreateAndTrack(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		a := newTestAPI(t, st)
 		r := a.do(http.MethodPost, "/api/v1/requests", submissionJSON(nil), nil)
@@ -314,6 +349,7 @@ func TestCreateAndTrack(t *testing.T) {
 }
 
 func TestTrackByMobileNewestFirst(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		a := newTestAPI(t, st)
 		var refs []string
@@ -362,6 +398,7 @@ func TestTrackByMobileNewestFirst(t *testing.T) {
 }
 
 func TestTrackErrors(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		a := newTestAPI(t, st)
 		var created createdJSON
@@ -389,6 +426,7 @@ func TestTrackErrors(t *testing.T) {
 }
 
 func TestDuplicateAndIdempotency(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		a := newTestAPI(t, st)
 		key := map[string]string{"Idempotency-Key": "7d3c0a1e-5b1f-4c1a-9f0e-2a6b8c9d0e1f"}
@@ -430,6 +468,7 @@ func TestDuplicateAndIdempotency(t *testing.T) {
 }
 
 func TestValidationErrorsPerField(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		a := newTestAPI(t, st)
 		r := a.do(http.MethodPost, "/api/v1/requests", submissionJSON(map[string]any{
@@ -457,6 +496,7 @@ func TestValidationErrorsPerField(t *testing.T) {
 }
 
 func TestMalformedBodies(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		a := newTestAPI(t, st)
 		tests := []struct {
@@ -506,6 +546,7 @@ func TestMalformedBodies(t *testing.T) {
 }
 
 func TestUnknownEndpointsAndMethods(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		a := newTestAPI(t, st)
 		r := a.get("/api/v1/nothing-here")
@@ -520,6 +561,7 @@ func TestUnknownEndpointsAndMethods(t *testing.T) {
 }
 
 func TestOpenAPIDocumentServed(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		a := newTestAPI(t, st)
 		r := a.get("/api/v1/openapi.json")
@@ -535,6 +577,7 @@ func TestOpenAPIDocumentServed(t *testing.T) {
 }
 
 func TestOneTimeCodes(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		code := "482913"
 		w := fixture.New(t, st)

@@ -13,6 +13,7 @@ import (
 )
 
 func TestCustomerCancels(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		s := newStaffAPI(t, st)
 		ref := s.submit(agraPincode, "9876543210")

@@ -109,6 +109,7 @@ func wantProblem(t *testing.T, what string, r response, status int, code string)
 }
 
 func TestStaffTokens(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		s := newStaffAPI(t, st)
 		const deskPath = "/api/v1/desk/requests"
@@ -201,6 +202,7 @@ func TestStaffTokens(t *testing.T) {
 }
 
 func TestStaffDeskListing(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		s := newStaffAPI(t, st)
 		var refs []string
@@ -282,6 +284,7 @@ func TestStaffDeskListing(t *testing.T) {
 }
 
 func TestStaffScopes(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		s := newStaffAPI(t, st)
 		ref := s.submit(agraPincode, "9811111111")
@@ -334,6 +337,7 @@ func TestStaffScopes(t *testing.T) {
 }
 
 func TestStaffStatusChanges(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		s := newStaffAPI(t, st)
 		ref := s.submit(agraPincode, "9811111111")
@@ -412,6 +416,7 @@ func TestStaffStatusChanges(t *testing.T) {
 // with either is refused once the request has another version, and two changes decided on
 // the same version, sent at once, cannot both be made.
 func TestConditionalStatusChange(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		s := newStaffAPI(t, st)
 		ref := s.submit(agraPincode, "9811111111")

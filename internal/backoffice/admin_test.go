@@ -16,6 +16,7 @@ import (
 // TestAdminAccounts: an admin makes an account (an unknown unit gets suggestions), resets
 // its password, and disables it.
 func TestAdminAccounts(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		w := newWorld(t, st)
 		admin := w.loggedIn(t, "admin")
@@ -70,6 +71,7 @@ func TestAdminAccounts(t *testing.T) {
 
 // TestAuditPage: entries by filter, newest first, and older pages.
 func TestAuditPage(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, testenv.SQLite(t))
 	ctx := context.Background()
 	for i := range 55 {
@@ -97,6 +99,7 @@ func TestAuditPage(t *testing.T) {
 }
 
 func TestAdminServices(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, testenv.SQLite(t))
 	ctx := context.Background()
 	b := w.loggedIn(t, "admin")

@@ -22,6 +22,7 @@ import (
 )
 
 func TestLoginAndLogout(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		w := newWorld(t, st)
 		r := w.submit(t, "282001", "9811111111")
@@ -66,6 +67,7 @@ func (w *world) noRedirects(t *testing.T) *browser {
 }
 
 func TestLoginRedirectAndCookie(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, testenv.SQLite(t))
 	// The login page sends on only to the back office's own pages.
 	for next, want := range map[string]string{
@@ -104,6 +106,7 @@ func TestLoginRedirectAndCookie(t *testing.T) {
 }
 
 func TestLockout(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, testenv.SQLite(t))
 	b := w.browser(t)
 	var p page
@@ -136,6 +139,7 @@ func TestLockout(t *testing.T) {
 
 // TestDisabledAccount: a disabled account cannot log in, and its open session ends at once.
 func TestDisabledAccount(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		w := newWorld(t, st)
 		agra := w.loggedIn(t, "agra")
@@ -164,6 +168,7 @@ func TestDisabledAccount(t *testing.T) {
 
 // TestPasswordChange: the new password works, other sessions end, this one goes on.
 func TestPasswordChange(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, testenv.SQLite(t))
 	here := w.loggedIn(t, "agra")
 	elsewhere := w.loggedIn(t, "agra")
@@ -190,6 +195,7 @@ func TestPasswordChange(t *testing.T) {
 // TestSessionSurvivesRestart: a new process over the same database file, with a new session
 // manager, knows the cookie.
 func TestSessionSurvivesRestart(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "doorstep.db")
 	open := func() *sqlite.Store {
@@ -222,6 +228,7 @@ func TestSessionSurvivesRestart(t *testing.T) {
 // TestCrossOriginPostRefused: a form posted from another site to a state-changing staff route
 // is refused by the server before it reaches the back office.
 func TestCrossOriginPostRefused(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		w := newWorld(t, st)
 		r := w.submit(t, "282001", "9811111111")

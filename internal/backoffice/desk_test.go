@@ -29,6 +29,7 @@ func statusForm(status, seen string, more ...string) url.Values {
 // TestDivisionChangesRequest: the request page's form moves a request along the workflow,
 // queues the customer's messages, and comes back with a message per field when refused.
 func TestDivisionChangesRequest(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		w := newWorld(t, st)
 		r := w.submit(t, "282001", "9811111111")
@@ -95,6 +96,7 @@ func TestDivisionChangesRequest(t *testing.T) {
 // a request, both shown at the same version, at the same moment: one change is made, the
 // other comes back with the request as it is now and says it changed meanwhile.
 func TestTwoChangesOfTheSamePage(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		w := newWorld(t, st)
 		r := w.submit(t, "282001", "9811111111")
@@ -141,6 +143,7 @@ func TestTwoChangesOfTheSamePage(t *testing.T) {
 // TestScopesOnTheWeb: the Region sees its Divisions' requests without a form and may not
 // post one; another Division learns nothing.
 func TestScopesOnTheWeb(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		w := newWorld(t, st)
 		r := w.submit(t, "282001", "9811111111")
@@ -189,6 +192,7 @@ func TestScopesOnTheWeb(t *testing.T) {
 
 // TestQueue: counts by status, filters with their messages, keyset pages, bulk moves.
 func TestQueue(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		w := newWorld(t, st)
 		var reqs []request.Request
@@ -255,6 +259,7 @@ func between(s, before, after string) string {
 }
 
 func TestRunSheet(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, testenv.SQLite(t))
 	ctx := context.Background()
 	agra := w.users["agra"]
@@ -282,6 +287,7 @@ func TestRunSheet(t *testing.T) {
 // TestRetryNotification: a failed message has a "Send again" button for the Division and
 // admins, which queues it again.
 func TestRetryNotification(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		w := newWorld(t, st)
 		ctx := context.Background()

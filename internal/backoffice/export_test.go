@@ -26,6 +26,7 @@ var exportHeader = []string{"Reference", "Created (IST)", "Status", "Service", "
 // TestExports: the CSV and the Excel file hold exactly the requests of the filter, and both
 // are audited.
 func TestExports(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		w := newWorld(t, st)
 		ctx := context.Background()

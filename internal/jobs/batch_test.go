@@ -23,6 +23,7 @@ import (
 // more than Options.Sends); a message the gateway refuses once is sent again on the retry,
 // and only it.
 func TestOneJobSendsAGroupOfSubmissions(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, b backend) {
 		const sends = 3
 		var inFlight, mostInFlight atomic.Int64

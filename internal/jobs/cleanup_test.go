@@ -8,6 +8,7 @@ import (
 
 // TestCleanupRunsOnStart: the queue deletes expired rows when it starts (and hourly after).
 func TestCleanupRunsOnStart(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, b backend) {
 		ctx := context.Background()
 		st, q := b.open(t, httpDeliverer{}, fastRetries)
@@ -31,13 +32,7 @@ func TestCleanupRunsOnStart(t *testing.T) {
 			t.Fatal("sessions not saved")
 		}
 		start(t, q)
-		deadline := time.Now().Add(20 * time.Second)
-		for countRows() != 1 {
-			if time.Now().After(deadline) {
-				t.Fatal("the expired session is still there 20 s after the queue started")
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+		waitUntil(t, 20*time.Second, "the expired session is deleted after the queue started", func() bool { return countRows() == 1 })
 		if _, found, _ := st.FindSession(ctx, "live", time.Now()); !found {
 			t.Error("the live session was deleted")
 		}

@@ -150,6 +150,19 @@ func start(t *testing.T, q *Queue) {
 	})
 }
 
+// waitUntil polls cond until it holds, and fails the test saying what did not happen if it
+// still does not after timeout.
+func waitUntil(tb testing.TB, timeout time.Duration, what string, cond func() bool) {
+	tb.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			tb.Fatalf("gave up after %v waiting until %s", timeout, what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // waitFor polls the notifications of a request until done says so, or fails after 15 s.
 func waitFor(t *testing.T, st store.Store, requestID int64, done func([]store.Notification) bool) []store.Notification {
 	t.Helper()
@@ -169,6 +182,79 @@ func waitFor(t *testing.T, st store.Store, requestID int64, done func([]store.No
 	}
 }
 
+// notificationJobs counts the queue's notification jobs by state, as River's table has them.
+func notificationJobs(t *testing.T, st store.Store) map[string]int {
+	t.Helper()
+	ctx := context.Background()
+	const query = `SELECT state, count(*) FROM river_job WHERE kind = 'notification' GROUP BY state`
+	counts := map[string]int{}
+	switch st := st.(type) {
+	case *sqlite.Store:
+		rows, err := st.Writer().QueryContext(ctx, query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var state string
+			var n int
+			if err := rows.Scan(&state, &n); err != nil {
+				t.Fatal(err)
+			}
+			counts[state] = n
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+	case *postgres.Store:
+		rows, err := st.Pool().Query(ctx, query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var state string
+			var n int
+			if err := rows.Scan(&state, &n); err != nil {
+				t.Fatal(err)
+			}
+			counts[state] = n
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+	default:
+		t.Fatalf("no job table for %T", st)
+	}
+	return counts
+}
+
+// waitForJobsFinished waits until the queue has notification jobs and every one of them is in
+// a final state (completed, discarded or cancelled): no attempt is running or still to come,
+// so what the gateway saw is all it will see.
+func waitForJobsFinished(t *testing.T, st store.Store) {
+	t.Helper()
+	var counts map[string]int
+	finished := false
+	defer func() {
+		if !finished { // waitUntil gave up (deferred calls run after t.Fatal too)
+			t.Logf("notification jobs by state: %v", counts)
+		}
+	}()
+	waitUntil(t, 15*time.Second, "every notification job is finished", func() bool {
+		counts = notificationJobs(t, st)
+		total, done := 0, 0
+		for state, n := range counts {
+			total += n
+			if state == "completed" || state == "discarded" || state == "cancelled" {
+				done += n
+			}
+		}
+		return total > 0 && done == total
+	})
+	finished = true
+}
+
 func allIn(status string) func([]store.Notification) bool {
 	return func(notes []store.Notification) bool {
 		for _, n := range notes {
@@ -181,6 +267,7 @@ func allIn(status string) func([]store.Notification) bool {
 }
 
 func TestSubmissionSendsSMSAndEmail(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, b backend) {
 		gw := newGateway(t, 0)
 		st, q := b.open(t, httpDeliverer{gw.srv.URL}, fastRetries)
@@ -206,6 +293,7 @@ func TestSubmissionSendsSMSAndEmail(t *testing.T) {
 }
 
 func TestFailingGatewayIsRetriedAndDeliversOnce(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, b backend) {
 		gw := newGateway(t, 3)
 		st, q := b.open(t, httpDeliverer{gw.srv.URL}, fastRetries)
@@ -223,6 +311,7 @@ func TestFailingGatewayIsRetriedAndDeliversOnce(t *testing.T) {
 }
 
 func TestLastFailedAttemptMarksFailedWithReason(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, b backend) {
 		gw := newGateway(t, 100)
 		opts := fastRetries
@@ -239,8 +328,43 @@ func TestLastFailedAttemptMarksFailedWithReason(t *testing.T) {
 	})
 }
 
+// TestRolledBackTransactionQueuesNothing: a job inserted in a transaction that rolls back is
+// not in the table, and the messages it was for are never sent, even once the queue has
+// worked a job queued after it.
 func TestRolledBackTransactionQueuesNothing(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
+	// pending saves a request's messages without a job, and returns their ids.
+	pending := func(t *testing.T, st store.Store) []int64 {
+		var req request.Request
+		withoutQueue(st, func() { req = submit(t, st, "9876543217") })
+		notes, err := st.NotificationsForRequest(ctx, req.ID)
+		if err != nil || len(notes) != 2 {
+			t.Fatalf("notifications %+v, %v", notes, err)
+		}
+		return []int64{notes[0].ID, notes[1].ID}
+	}
+	// nothingSent starts the queue and works a later request's job to the end: River works
+	// jobs oldest first, so a job that survived the rollback would have been worked by then.
+	nothingSent := func(t *testing.T, st store.Store, q *Queue, gw *gateway, ids []int64) {
+		start(t, q)
+		later := submit(t, st, "9876543218")
+		waitFor(t, st, later.ID, allIn(store.NotificationSent))
+		waitForJobsFinished(t, st)
+		if jobs := notificationJobs(t, st); jobs["completed"] != 1 {
+			t.Errorf("notification jobs by state %v, want the later request's one, completed", jobs)
+		}
+		attempts, _ := gw.snapshot()
+		for _, id := range ids {
+			n, err := st.Notification(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if attempts[n.MessageID()] != 0 || n.Status != store.NotificationQueued {
+				t.Errorf("a message of the rolled-back job: %d attempts at the gateway, status %s", attempts[n.MessageID()], n.Status)
+			}
+		}
+	}
 	t.Run("sqlite", func(t *testing.T) {
 		gw := newGateway(t, 0)
 		st := testenv.SQLite(t)
@@ -248,11 +372,12 @@ func TestRolledBackTransactionQueuesNothing(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		ids := pending(t, st)
 		tx, err := st.Writer().BeginTx(ctx, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := q.enqueueSQLite(ctx, tx, []int64{1, 2}); err != nil {
+		if err := q.enqueueSQLite(ctx, tx, ids); err != nil {
 			t.Fatal(err)
 		}
 		var inTx int
@@ -266,11 +391,7 @@ func TestRolledBackTransactionQueuesNothing(t *testing.T) {
 		if err := st.Writer().QueryRowContext(ctx, `SELECT count(*) FROM river_job`).Scan(&after); err != nil || after != 0 {
 			t.Errorf("jobs after rollback: %d, %v", after, err)
 		}
-		start(t, q)
-		time.Sleep(300 * time.Millisecond)
-		if attempts, _ := gw.snapshot(); len(attempts) != 0 {
-			t.Errorf("the gateway was called: %v", attempts)
-		}
+		nothingSent(t, st, q, gw, ids)
 	})
 	t.Run("postgres", func(t *testing.T) {
 		gw := newGateway(t, 0)
@@ -279,11 +400,12 @@ func TestRolledBackTransactionQueuesNothing(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		ids := pending(t, st)
 		tx, err := st.Pool().Begin(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := q.enqueuePostgres(ctx, tx, []int64{1, 2}); err != nil {
+		if err := q.enqueuePostgres(ctx, tx, ids); err != nil {
 			t.Fatal(err)
 		}
 		var inTx int
@@ -297,17 +419,14 @@ func TestRolledBackTransactionQueuesNothing(t *testing.T) {
 		if err := st.Pool().QueryRow(ctx, `SELECT count(*) FROM river_job`).Scan(&after); err != nil || after != 0 {
 			t.Errorf("jobs after rollback: %d, %v", after, err)
 		}
-		start(t, q)
-		time.Sleep(300 * time.Millisecond)
-		if attempts, _ := gw.snapshot(); len(attempts) != 0 {
-			t.Errorf("the gateway was called: %v", attempts)
-		}
+		nothingSent(t, st, q, gw, ids)
 	})
 }
 
 // TestQueuedMessagesSurviveARestart: messages queued while no worker runs (the server
 // stopped) go out when the next process starts its queue on the same database.
 func TestQueuedMessagesSurviveARestart(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	discard := slog.New(slog.DiscardHandler)
 	run := func(t *testing.T, open func() store.Store, queue func(store.Store, Deliverer) (*Queue, error)) {
@@ -324,7 +443,9 @@ func TestQueuedMessagesSurviveARestart(t *testing.T) {
 			t.Fatal(err)
 		}
 		st = open()
-		defer st.Close()
+		// Closed after the queue stops (cleanups run last first): a queue stopping on a
+		// closed database waits out start's 10 s for its last writes.
+		t.Cleanup(func() { st.Close() })
 		q, err := queue(st, httpDeliverer{gw.srv.URL})
 		if err != nil {
 			t.Fatal(err)
@@ -370,6 +491,7 @@ func TestQueuedMessagesSurviveARestart(t *testing.T) {
 }
 
 func TestPermanentFailureIsNotRetried(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, b backend) {
 		gw := newGateway(t, 100)
 		opts := fastRetries
@@ -378,7 +500,9 @@ func TestPermanentFailureIsNotRetried(t *testing.T) {
 		start(t, q)
 		req := submit(t, st, "9876543213")
 		notes := waitFor(t, st, req.ID, allIn(store.NotificationFailed))
-		time.Sleep(200 * time.Millisecond) // room for a wrong retry to happen
+		// A wrong retry would keep the job retryable, then work it again: once it is
+		// finished, the gateway has seen every attempt there will be.
+		waitForJobsFinished(t, st)
 		attempts, _ := gw.snapshot()
 		for _, n := range notes {
 			if n.Attempts != 1 || attempts[n.MessageID()] != 1 {
@@ -436,6 +560,7 @@ func TestMailServerDownForAWhile(t *testing.T) {
 // TestOneTimeCodeSentThenForgotten: the code's SMS is queued with the code itself, and the
 // clear code is erased from the notification once sent.
 func TestOneTimeCodeSentThenForgotten(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, b backend) {
 		gw := newGateway(t, 1)
 		st, q := b.open(t, httpDeliverer{gw.srv.URL}, fastRetries)
@@ -448,38 +573,47 @@ func TestOneTimeCodeSentThenForgotten(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		deadline := time.Now().Add(15 * time.Second)
-		for {
+		// Sent is recorded after the gateway accepted it.
+		var id string
+		waitUntil(t, 15*time.Second, "the code's SMS is accepted by the gateway and recorded as sent", func() bool {
 			_, accepted := gw.snapshot()
-			if len(accepted) == 1 {
-				for id, got := range accepted {
-					var n int64
-					if _, err := fmt.Sscanf(id, "doorstep-%d-sms", &n); err != nil {
-						t.Fatal(err)
-					}
-					note, err := st.Notification(context.Background(), n)
-					if err != nil || got[0] != "9876543215 otp" {
-						t.Fatalf("%v %v", got, err)
-					}
-					if note.Status == store.NotificationSent { // recorded after the gateway accepted it
-						if note.Secret != "" || note.Attempts != 2 {
-							t.Errorf("after sending: %+v", note)
-						}
-						return
-					}
-				}
+			if len(accepted) != 1 {
+				return false
 			}
-			if time.Now().After(deadline) {
-				t.Fatal("the code's SMS was not sent")
+			for messageID := range accepted {
+				id = messageID
 			}
-			time.Sleep(20 * time.Millisecond)
+			note, err := st.Notification(context.Background(), messageNumber(t, id))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return note.Status == store.NotificationSent
+		})
+		_, accepted := gw.snapshot()
+		note, err := st.Notification(context.Background(), messageNumber(t, id))
+		if err != nil || accepted[id][0] != "9876543215 otp" {
+			t.Fatalf("%v %v", accepted[id], err)
+		}
+		if note.Secret != "" || note.Attempts != 2 {
+			t.Errorf("after sending: %+v", note)
 		}
 	})
+}
+
+// messageNumber is the notification id in a message id (doorstep-ID-sms).
+func messageNumber(t *testing.T, messageID string) int64 {
+	t.Helper()
+	var n int64
+	if _, err := fmt.Sscanf(messageID, "doorstep-%d-sms", &n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // TestFailedMessageSentAgainOnRequest: staff retry a message that failed for good; it goes
 // out through the queue once the gateway works again.
 func TestFailedMessageSentAgainOnRequest(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, b backend) {
 		gw := newGateway(t, 2) // two refusals per message
 		opts := fastRetries

@@ -25,6 +25,7 @@ import (
 // change, each saying what happened then, and the completion e-mail with the remarks, through
 // a real SMTP server.
 func TestStatusChangesTellTheCustomer(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, b backend) {
 		ctx := context.Background()
 		templates, err := notify.LoadTemplates()

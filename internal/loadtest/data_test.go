@@ -12,6 +12,7 @@ import (
 // Every generated submission passes the product's own validation, with a pincode from the
 // directory, and the data is varied.
 func TestGeneratedSubmissionsAreValidAndVaried(t *testing.T) {
+	t.Parallel()
 	dir := testenv.Directory(t)
 	g := &generator{dir: dir, pincodes: dir.Pincodes(), services: []string{"emoney_order", "aeps_withdrawal"}}
 	rng := rand.New(rand.NewPCG(3, 4))

@@ -15,6 +15,7 @@ func exactQuantile(sorted []time.Duration, q float64) time.Duration {
 }
 
 func TestHistogramQuantilesWithinHalfPercent(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(7, 7))
 	// Log-normal latencies around 5 ms with a long tail, spread over 8 workers' histograms.
 	var hs [8]histogram

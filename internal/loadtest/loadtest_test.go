@@ -48,6 +48,7 @@ func mustMix(t *testing.T, s string) Mix {
 }
 
 func TestRunAgainstRealServer(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		url := startServer(t, doorstep(t, st))
 		var progress bytes.Buffer
@@ -103,6 +104,7 @@ func TestRunAgainstRealServer(t *testing.T) {
 
 // A mix without submit tracks requests created in an unmeasured warm-up.
 func TestRunTrackOnlyWarmsUp(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		url := startServer(t, doorstep(t, st))
 		rep, err := Run(context.Background(), Options{URL: url, Duration: time.Second, Concurrency: 3,
@@ -171,6 +173,7 @@ func (l *losing) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func TestRunReportsLostRequests(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		l := &losing{next: doorstep(t, st)}
 		url := startServer(t, l)
@@ -232,6 +235,7 @@ func (f *faulty) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func TestRunCountsErrorsByKind(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		f := &faulty{next: doorstep(t, st), slowUntil: time.Now().Add(700 * time.Millisecond), slowFor: 500 * time.Millisecond}
 		url := startServer(t, f)
@@ -289,6 +293,7 @@ func TestRunCannotReachServer(t *testing.T) {
 }
 
 func TestRunInterrupted(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		url := startServer(t, doorstep(t, st))
 		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)

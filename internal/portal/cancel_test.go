@@ -37,6 +37,7 @@ func (p *site) postTo(path string, form url.Values) (*http.Response, string) {
 }
 
 func TestCancelRequestWithACode(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		p, _ := newCancellingPortal(t, st)
 		loc := p.submit(goodForm(p.token()))
@@ -115,6 +116,7 @@ func TestCancelRequestWithACode(t *testing.T) {
 }
 
 func TestCancelRefusedOnceServed(t *testing.T) {
+	t.Parallel()
 	st := testenv.SQLite(t)
 	p, d := newCancellingPortal(t, st)
 	loc := p.submit(goodForm(p.token()))

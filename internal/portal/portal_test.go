@@ -208,6 +208,7 @@ func checkLacks(t *testing.T, body string, unwanted ...string) {
 var seededServices = []string{"article_booking", "article_delivery", "emoney_order", "aeps_cash", "ippb_other", "pli_premium", "small_savings"}
 
 func TestFormListsActiveServicesWithAToken(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		p := newPortal(t, st, nil)
 		resp, body := p.get("/")
@@ -234,6 +235,7 @@ func TestFormListsActiveServicesWithAToken(t *testing.T) {
 }
 
 func TestPagesWorkOnPhonesWithoutScript(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		p := newPortal(t, st, nil)
 		for _, path := range []string{"/", "/track", "/track?q=DS-AAAAA-AAAAA", "/no/such/page"} {
@@ -251,6 +253,7 @@ func TestPagesWorkOnPhonesWithoutScript(t *testing.T) {
 }
 
 func TestSecurityHeaders(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		p := newPortal(t, st, nil)
 		loc := p.submit(goodForm(p.token()))
@@ -273,6 +276,7 @@ func TestSecurityHeaders(t *testing.T) {
 }
 
 func TestInactiveServiceIsNotOfferedAndIsRefused(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		p := newPortal(t, st, nil)
 		if err := p.in.Catalogue().SetActive(context.Background(), "emoney_order", false); err != nil {
@@ -299,6 +303,7 @@ func TestInactiveServiceIsNotOfferedAndIsRefused(t *testing.T) {
 }
 
 func TestGoodSubmissionRedirectsToItsPage(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		p := newPortal(t, st, nil)
 		loc := p.submit(goodForm(p.token()))
@@ -336,6 +341,7 @@ func TestGoodSubmissionRedirectsToItsPage(t *testing.T) {
 }
 
 func TestDatesAreShownInIndianTime(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		at := time.Date(2026, 11, 27, 8, 35, 0, 0, time.UTC)
 		p := newPortal(t, st, func() time.Time { return at })
@@ -348,6 +354,7 @@ func TestDatesAreShownInIndianTime(t *testing.T) {
 }
 
 func TestSameFormSentTwiceMakesOneRequest(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		p := newPortal(t, st, nil)
 		form := goodForm(p.token())
@@ -363,6 +370,7 @@ func TestSameFormSentTwiceMakesOneRequest(t *testing.T) {
 }
 
 func TestNewFormForAnOpenRequestShowsTheDuplicate(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		p := newPortal(t, st, nil)
 		first := p.submit(goodForm(p.token()))
@@ -387,6 +395,7 @@ func TestNewFormForAnOpenRequestShowsTheDuplicate(t *testing.T) {
 }
 
 func TestFormChangedAfterSendingGetsAFreshToken(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		p := newPortal(t, st, nil)
 		form := goodForm(p.token())
@@ -411,6 +420,7 @@ func TestFormChangedAfterSendingGetsAFreshToken(t *testing.T) {
 }
 
 func TestMissingOrMalformedTokenIsRefused(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		for name, token := range map[string]*string{
 			"missing":      nil,
@@ -444,6 +454,7 @@ func TestMissingOrMalformedTokenIsRefused(t *testing.T) {
 func ptr[T any](v T) *T { return &v }
 
 func TestEveryBadFieldGetsItsOwnMessage(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		tests := []struct {
 			field, value, message string
@@ -522,6 +533,7 @@ func TestEveryBadFieldGetsItsOwnMessage(t *testing.T) {
 }
 
 func TestEmptyFormMarksEveryRequiredField(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		p := newPortal(t, st, nil)
 		resp, body := p.post(url.Values{"form_token": {p.token()}, "details": {strings.Repeat("é", 501)}, "language": {"xx"}})
@@ -541,6 +553,7 @@ func TestEmptyFormMarksEveryRequiredField(t *testing.T) {
 }
 
 func TestOversizedFormIsRefused(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		p := newPortal(t, st, nil)
 		form := goodForm(p.token())
@@ -553,6 +566,7 @@ func TestOversizedFormIsRefused(t *testing.T) {
 }
 
 func TestFailureSavesNothingAndSaysSo(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		p := newPortal(t, st, nil)
 		form := goodForm(p.token())
@@ -570,6 +584,7 @@ func TestFailureSavesNothingAndSaysSo(t *testing.T) {
 }
 
 func TestTrack(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		p := newPortal(t, st, nil)
 		firstLoc := p.submit(goodForm(p.token()))
@@ -634,6 +649,7 @@ func TestTrack(t *testing.T) {
 }
 
 func TestUnknownOrMalformedReferenceIs404(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		p := newPortal(t, st, nil)
 		unknown := request.NewReference()
@@ -663,6 +679,7 @@ func TestUnknownOrMalformedReferenceIs404(t *testing.T) {
 }
 
 func TestStaticFiles(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		p := newPortal(t, st, nil)
 		_, body := p.get("/")
@@ -701,6 +718,7 @@ func TestStaticFiles(t *testing.T) {
 }
 
 func TestUnknownPaths(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		p := newPortal(t, st, nil)
 		for _, path := range []string{"/nope", "/requests/", "/track/", "/index.html"} {
@@ -735,6 +753,7 @@ func TestUnknownPaths(t *testing.T) {
 // The server mounts the API at a path-only pattern in the same mux; registering must not
 // conflict with it.
 func TestRegistersBesideTheAPI(t *testing.T) {
+	t.Parallel()
 	dir := testenv.Directory(t)
 	st := testenv.SQLite(t)
 	p, err := portal.New(intake.New(st, dir, catalogue.New(st)))
@@ -754,6 +773,7 @@ func TestRegistersBesideTheAPI(t *testing.T) {
 // TestOneTimeCodeStep: with codes required, a form with every field right comes back asking
 // for the code sent to the mobile (keeping what was typed); the right code saves the request.
 func TestOneTimeCodeStep(t *testing.T) {
+	t.Parallel()
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		in := intake.New(st, testenv.Directory(t), catalogue.New(st)).WithOTPRequired(true).WithCodes(func() string { return "482913" })
 		p := newPortalWith(t, st, in, portal.LocalOutbox("outbox.jsonl"))
@@ -783,6 +803,7 @@ func TestOneTimeCodeStep(t *testing.T) {
 }
 
 func TestFormWithoutCodeStepWhenCodesAreOff(t *testing.T) {
+	t.Parallel()
 	p := newPortal(t, testenv.SQLite(t), nil)
 	resp, body := p.post(goodForm(p.token()))
 	if resp.StatusCode != http.StatusSeeOther || strings.Contains(body, `name="otp"`) {
