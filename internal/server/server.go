@@ -16,6 +16,7 @@ import (
 	"github.com/doorstep-post/doorstep/internal/backoffice"
 	"github.com/doorstep-post/doorstep/internal/catalogue"
 	"github.com/doorstep-post/doorstep/internal/clientip"
+	"github.com/doorstep-post/doorstep/internal/dashboard"
 	"github.com/doorstep-post/doorstep/internal/desk"
 	"github.com/doorstep-post/doorstep/internal/intake"
 	"github.com/doorstep-post/doorstep/internal/portal"
@@ -36,6 +37,8 @@ type Parts struct {
 	Store  Store
 	Intake *intake.Intake
 	Desk   *desk.Desk
+	// Dashboard is the monitoring dashboard's figures (back office and API).
+	Dashboard *dashboard.Dashboard
 	// Log gets one line per request (requestlog), with the error of a failed one.
 	Log    *slog.Logger
 	Portal []portal.Option
@@ -48,7 +51,8 @@ type Parts struct {
 // The caller may adjust them (codes required, portal options) before Handler.
 func Over(st store.Store, dir *postal.Directory, log *slog.Logger) Parts {
 	cat := catalogue.New(st)
-	return Parts{Store: st, Intake: intake.New(st, dir, cat), Desk: desk.New(st, dir, cat), Log: log}
+	return Parts{Store: st, Intake: intake.New(st, dir, cat), Desk: desk.New(st, dir, cat),
+		Dashboard: dashboard.New(st, dashboard.NewHierarchy(dir), cat), Log: log}
 }
 
 // Surfaces are the product's HTTP surfaces, as Handler builds them; tests read their route

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/doorstep-post/doorstep/internal/dashboard"
 	"github.com/doorstep-post/doorstep/internal/otp"
 	"github.com/doorstep-post/doorstep/internal/request"
 )
@@ -99,6 +100,23 @@ type Store interface {
 	DeleteExpired(ctx context.Context, now time.Time) (Deleted, error)
 
 	BackOffice
+	Dashboard
+}
+
+// Dashboard is what the dashboard keeps: counters that every change adds to in its own
+// transaction (see package dashboard), and their recount from the requests.
+type Dashboard interface {
+	// DashboardDays returns the daily counters of these units (dashboard.Unit.Key) for the
+	// days from and to, both included.
+	DashboardDays(ctx context.Context, units []string, from, to dashboard.Day) ([]dashboard.DayRow, error)
+	// DashboardOpen returns the open counters of these units that are not zero.
+	DashboardOpen(ctx context.Context, units []string) ([]dashboard.OpenRow, error)
+	// StoredDashboard reads every counter.
+	StoredDashboard(ctx context.Context) (*dashboard.Tally, error)
+	// RecountDashboard counts every request again, as the counters should have it.
+	RecountDashboard(ctx context.Context) (*dashboard.Tally, error)
+	// RepairDashboard rewrites the counters from a recount, with no change in between.
+	RepairDashboard(ctx context.Context) error
 }
 
 // How long what DeleteExpired removes is kept.

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/doorstep-post/doorstep/internal/audit"
+	"github.com/doorstep-post/doorstep/internal/dashboard"
 	"github.com/doorstep-post/doorstep/internal/request"
 	"github.com/doorstep-post/doorstep/internal/staff"
 	"github.com/doorstep-post/doorstep/internal/store"
@@ -254,6 +255,11 @@ func (s *Store) ChangeStatus(ctx context.Context, c store.StatusChange) (request
 			return fmt.Errorf("postgres: change status: %w", err)
 		}
 		if err := s.insertNotifications(ctx, tx, r.ID, c.At, c.Notifications); err != nil {
+			return err
+		}
+		var tally dashboard.Tally
+		tally.Closed(r, c.Change.To, c.At)
+		if err := addTally(ctx, tx, &tally); err != nil {
 			return err
 		}
 		return insertAudit(ctx, tx, c.Audit, c.At, string(r.Reference))

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/doorstep-post/doorstep/internal/dashboard"
 	"github.com/doorstep-post/doorstep/internal/request"
 	"github.com/doorstep-post/doorstep/internal/store"
 	"github.com/doorstep-post/doorstep/internal/store/groupcommit"
@@ -194,6 +195,13 @@ func (s *Store) writeTx(ctx context.Context, calls []*submitCall) error {
 			inserts = append(inserts, newInsertion(c))
 		}
 	}
+	// What the new requests add to the dashboard goes last in the batch of their first
+	// insert: the counters' rows are shared by every writer, so they are locked as late as
+	// possible, with no round trip of their own.
+	var tally dashboard.Tally
+	for _, in := range inserts {
+		tally.Submitted(in.request)
+	}
 	var notificationIDs []int64
 	for attempt := 0; batch.Len() > 0 || len(inserts) > 0; attempt++ {
 		if attempt == referenceAttempts {
@@ -201,6 +209,9 @@ func (s *Store) writeTx(ctx context.Context, calls []*submitCall) error {
 		}
 		for _, in := range inserts {
 			in.queue(batch)
+		}
+		if attempt == 0 {
+			queueTally(batch, &tally)
 		}
 		if err := tx.SendBatch(ctx, batch).Close(); err != nil {
 			return fmt.Errorf("postgres: save submissions: %w", err)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/doorstep-post/doorstep/internal/audit"
+	"github.com/doorstep-post/doorstep/internal/dashboard"
 	"github.com/doorstep-post/doorstep/internal/request"
 	"github.com/doorstep-post/doorstep/internal/staff"
 	"github.com/doorstep-post/doorstep/internal/store"
@@ -294,6 +295,11 @@ func (s *Store) ChangeStatus(ctx context.Context, c store.StatusChange) (request
 			return err
 		}
 		if err := s.queue(ctx, tx, ids); err != nil {
+			return err
+		}
+		var tally dashboard.Tally
+		tally.Closed(r, c.Change.To, c.At)
+		if err := addTally(ctx, tx, &tally); err != nil {
 			return err
 		}
 		return insertAudit(ctx, tx, c.Audit, c.At, string(r.Reference))

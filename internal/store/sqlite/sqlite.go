@@ -339,8 +339,8 @@ func (s *Store) Notifications(ctx context.Context, ids []int64) ([]store.Notific
 		WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`, scanNotification, jsonIDs(ids))
 }
 
-// queryAll runs query on the readers and scans every row it returns.
-func queryAll[T any](ctx context.Context, db *sql.DB, what, query string, scan func(scanner) (T, error), args ...any) ([]T, error) {
+// queryAll runs query (on the readers, or in a transaction) and scans every row it returns.
+func queryAll[T any](ctx context.Context, db querier, what, query string, scan func(scanner) (T, error), args ...any) ([]T, error) {
 	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: %s: %w", what, err)

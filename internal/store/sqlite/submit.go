@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/doorstep-post/doorstep/internal/dashboard"
+
 	"github.com/doorstep-post/doorstep/internal/store"
 	"github.com/doorstep-post/doorstep/internal/store/groupcommit"
 )
@@ -36,6 +38,7 @@ func (s *Store) writeGroup(ctx context.Context, group []*groupcommit.Call[store.
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
 	var notificationIDs []int64
+	var tally dashboard.Tally // what the group's new requests add to the dashboard
 	for _, c := range group {
 		if c.Err = c.Ctx.Err(); c.Err != nil {
 			continue // its caller has gone: not written
@@ -51,6 +54,9 @@ func (s *Store) writeGroup(ctx context.Context, group []*groupcommit.Call[store.
 			}
 		} else {
 			notificationIDs = append(notificationIDs, ids...)
+			if !c.Out.Duplicate && !c.Out.Replayed {
+				tally.Submitted(c.Out.Request)
+			}
 		}
 		if _, err := tx.ExecContext(ctx, "RELEASE submission"); err != nil {
 			return fmt.Errorf("sqlite: release savepoint: %w", err)
@@ -59,6 +65,9 @@ func (s *Store) writeGroup(ctx context.Context, group []*groupcommit.Call[store.
 	// One job sends the messages of the whole group: the queue's work (fetching, recording
 	// outcomes, completing) is then per group too, not per submission.
 	if err := s.queue(ctx, tx, notificationIDs); err != nil {
+		return err
+	}
+	if err := addTally(ctx, tx, &tally); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {

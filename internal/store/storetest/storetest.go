@@ -52,6 +52,7 @@ func Run(t *testing.T, open Opener) {
 		{"DeskQueries", testDeskQueries},
 		{"AuditLog", testAuditLog},
 		{"DeleteExpired", testDeleteExpired},
+		{"DashboardCounters", testDashboardCounters},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,241 @@
+package dashboard
+
+import (
+	"cmp"
+	"slices"
+	"time"
+
+	"github.com/doorstep-post/doorstep/internal/request"
+)
+
+// The counters. Every change to a request adds to them in the transaction of the change, at
+// each level of the hierarchy it lies in (Division, Region, Circle, nation), so that a view
+// of any unit over any period reads a number of rows that depends on the period and the
+// units shown, not on the number of requests:
+//   - per IST day, unit and service: requests received that day, requests completed, found
+//     not serviceable and cancelled that day, and the histogram of the completed ones' times
+//     from submission;
+//   - per IST hour of submission, unit and service: how many of the requests submitted then
+//     are still open. Ages and overdue flags follow from the hour and the clock.
+
+// DayKey names one row of the daily counters.
+type DayKey struct {
+	Unit    string // Unit.Key
+	Day     Day
+	Service string
+}
+
+// DayCounts are the daily counters of one row (or what a change adds to them).
+type DayCounts struct {
+	Received, Completed, NotServiceable, Cancelled int64
+	// Completion counts the completed requests' times from submission, by bucket.
+	Completion Histogram
+}
+
+// add adds o to c.
+func (c *DayCounts) add(o DayCounts) {
+	c.Received += o.Received
+	c.Completed += o.Completed
+	c.NotServiceable += o.NotServiceable
+	c.Cancelled += o.Cancelled
+	c.Completion = c.Completion.Add(o.Completion)
+}
+
+// IsZero reports whether the row counts nothing.
+func (c DayCounts) IsZero() bool {
+	return c.Received == 0 && c.Completed == 0 && c.NotServiceable == 0 && c.Cancelled == 0 && c.Completion.Total() == 0
+}
+
+// DayRow is one row of the daily counters.
+type DayRow struct {
+	DayKey
+	DayCounts
+}
+
+// OpenKey names one row of the open counters.
+type OpenKey struct {
+	Unit    string
+	Hour    Hour // of submission
+	Service string
+}
+
+// OpenRow is one row of the open counters.
+type OpenRow struct {
+	OpenKey
+	Open int64
+}
+
+// Tally gathers what changes add to the counters, to be written with them. The zero value
+// is empty and ready.
+type Tally struct {
+	days map[DayKey]*DayCounts
+	open map[OpenKey]int64
+}
+
+func (t *Tally) addDay(k DayKey, c DayCounts) {
+	if t.days == nil {
+		t.days = map[DayKey]*DayCounts{}
+	}
+	if row := t.days[k]; row != nil {
+		row.add(c)
+		return
+	}
+	c.Completion = slices.Clone(c.Completion)
+	t.days[k] = &c
+}
+
+func (t *Tally) addOpen(k OpenKey, n int64) {
+	if t.open == nil {
+		t.open = map[OpenKey]int64{}
+	}
+	t.open[k] += n
+}
+
+// Submitted counts a new request: received on its day, open in its hour.
+func (t *Tally) Submitted(r request.Request) {
+	for _, unit := range keysOf(r.Division, r.Region, r.Circle) {
+		t.addDay(DayKey{unit, DayOf(r.CreatedAt), r.ServiceCode}, DayCounts{Received: 1})
+		t.addOpen(OpenKey{unit, HourOf(r.CreatedAt), r.ServiceCode}, 1)
+	}
+}
+
+// Closed counts an open request r (as it was: its creation time and unit) that became final
+// status to at time at. A move between open statuses counts nothing.
+func (t *Tally) Closed(r request.Request, to request.Status, at time.Time) {
+	var c DayCounts
+	switch to {
+	case request.StatusCompleted:
+		c.Completed = 1
+		c.Completion = Histogram{}.Count(BucketOf(at.Sub(r.CreatedAt)), 1)
+	case request.StatusNotServiceable:
+		c.NotServiceable = 1
+	case request.StatusCancelled:
+		c.Cancelled = 1
+	default:
+		return
+	}
+	for _, unit := range keysOf(r.Division, r.Region, r.Circle) {
+		t.addDay(DayKey{unit, DayOf(at), r.ServiceCode}, c)
+		t.addOpen(OpenKey{unit, HourOf(r.CreatedAt), r.ServiceCode}, -1)
+	}
+}
+
+// Empty reports whether the tally adds nothing.
+func (t *Tally) Empty() bool { return len(t.days) == 0 && len(t.open) == 0 }
+
+// Merge adds o's counts to t.
+func (t *Tally) Merge(o *Tally) {
+	for k, c := range o.days {
+		t.addDay(k, *c)
+	}
+	for k, n := range o.open {
+		t.addOpen(k, n)
+	}
+}
+
+// Days are the daily rows, in key order: writers lock rows in this order, so that two
+// transactions adding to the same rows cannot each wait for the other.
+func (t *Tally) Days() []DayRow {
+	rows := make([]DayRow, 0, len(t.days))
+	for k, c := range t.days {
+		rows = append(rows, DayRow{k, DayCounts{c.Received, c.Completed, c.NotServiceable, c.Cancelled, c.Completion.Trimmed()}})
+	}
+	slices.SortFunc(rows, func(a, b DayRow) int {
+		return cmp.Or(cmp.Compare(a.Unit, b.Unit), cmp.Compare(a.Day, b.Day), cmp.Compare(a.Service, b.Service))
+	})
+	return rows
+}
+
+// Open are the open rows, in key order (see Days).
+func (t *Tally) Open() []OpenRow {
+	rows := make([]OpenRow, 0, len(t.open))
+	for k, n := range t.open {
+		rows = append(rows, OpenRow{k, n})
+	}
+	slices.SortFunc(rows, func(a, b OpenRow) int {
+		return cmp.Or(cmp.Compare(a.Unit, b.Unit), cmp.Compare(a.Hour, b.Hour), cmp.Compare(a.Service, b.Service))
+	})
+	return rows
+}
+
+// Raw is what a recount reads of each request: enough to count it as Submitted and Closed.
+type Raw struct {
+	Service                  string
+	Division, Region, Circle string
+	Status                   request.Status
+	CreatedAt                time.Time
+	// ClosedAt is when it reached a final status: its last change (requests.updated_at),
+	// since a final status never changes.
+	ClosedAt time.Time
+}
+
+// Recount adds a request as the counters should have it.
+func (t *Tally) Recount(r Raw) {
+	req := request.Request{ServiceCode: r.Service, Division: r.Division, Region: r.Region, Circle: r.Circle, CreatedAt: r.CreatedAt}
+	t.Submitted(req)
+	t.Closed(req, r.Status, r.ClosedAt)
+}
+
+// Add adds stored rows to the tally (to compare with a recount).
+func (t *Tally) Add(days []DayRow, open []OpenRow) {
+	for _, r := range days {
+		t.addDay(r.DayKey, r.DayCounts)
+	}
+	for _, r := range open {
+		t.addOpen(r.OpenKey, r.Open)
+	}
+}
+
+// Difference is a counter whose stored value is not what the requests give.
+type Difference struct {
+	Row            string // which row, for people
+	Stored, Actual string
+}
+
+// Compare lists how stored differs from actual (rows counting nothing equal absent ones).
+func Compare(stored, actual *Tally) []Difference {
+	var diffs []Difference
+	describe := func(c DayCounts) string {
+		return fmtCounts(c)
+	}
+	keys := map[DayKey]bool{}
+	for k := range stored.days {
+		keys[k] = true
+	}
+	for k := range actual.days {
+		keys[k] = true
+	}
+	for k := range keys {
+		s, a := orZero(stored.days[k]), orZero(actual.days[k])
+		if !sameCounts(s, a) {
+			diffs = append(diffs, Difference{Row: k.Unit + " " + k.Day.String() + " " + k.Service, Stored: describe(s), Actual: describe(a)})
+		}
+	}
+	openKeys := map[OpenKey]bool{}
+	for k := range stored.open {
+		openKeys[k] = true
+	}
+	for k := range actual.open {
+		openKeys[k] = true
+	}
+	for k := range openKeys {
+		if s, a := stored.open[k], actual.open[k]; s != a {
+			diffs = append(diffs, Difference{Row: k.Unit + " open, submitted " + k.Hour.Start().Format("2006-01-02 15:04") + " IST " + k.Service,
+				Stored: itoa(s), Actual: itoa(a)})
+		}
+	}
+	slices.SortFunc(diffs, func(a, b Difference) int { return cmp.Compare(a.Row, b.Row) })
+	return diffs
+}
+
+func orZero(c *DayCounts) DayCounts {
+	if c == nil {
+		return DayCounts{}
+	}
+	return *c
+}
+
+func sameCounts(a, b DayCounts) bool {
+	return a.Received == b.Received && a.Completed == b.Completed && a.NotServiceable == b.NotServiceable &&
+		a.Cancelled == b.Cancelled && slices.Equal(a.Completion.Trimmed(), b.Completion.Trimmed())
+}

@@ -1,0 +1,186 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/doorstep-post/doorstep/internal/dashboard"
+	"github.com/doorstep-post/doorstep/internal/request"
+)
+
+// The dashboard's counters (migration 00010). Changes add to them in their own
+// transaction: a tally is two statements whatever its size. Rows are locked in the tally's order (dashboard.Tally.Days), the same in
+// every transaction, so that two writers on the same rows wait for each other instead of
+// deadlocking.
+
+const (
+	// Histograms come as array literals (text), since rows' histograms differ in length, and
+	// are added element by element; the shorter one counts as zeros.
+	queryAddDays = `INSERT INTO dashboard_days AS d (unit, day, service_code, received, completed, not_serviceable, cancelled, completion)
+		SELECT u, dd, s, r, c, ns, ca, h::bigint[]
+		FROM unnest($1::text[], $2::int[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::text[])
+			AS t(u, dd, s, r, c, ns, ca, h)
+		ON CONFLICT (unit, day, service_code) DO UPDATE SET
+			received = d.received + excluded.received,
+			completed = d.completed + excluded.completed,
+			not_serviceable = d.not_serviceable + excluded.not_serviceable,
+			cancelled = d.cancelled + excluded.cancelled,
+			completion = CASE WHEN cardinality(excluded.completion) = 0 THEN d.completion ELSE ARRAY(
+				SELECT COALESCE(a, 0) + COALESCE(b, 0)
+				FROM unnest(d.completion, excluded.completion) WITH ORDINALITY AS h(a, b, i) ORDER BY i) END`
+	queryAddOpen = `INSERT INTO dashboard_open AS o (unit, hour, service_code, open)
+		SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::bigint[])
+		ON CONFLICT (unit, hour, service_code) DO UPDATE SET open = o.open + excluded.open`
+)
+
+// queueTally adds the two statements that add t to the counters to batch.
+func queueTally(batch *pgx.Batch, t *dashboard.Tally) {
+	if t.Empty() {
+		return
+	}
+	days := t.Days()
+	var units, services, histograms []string
+	var dayNumbers []int32
+	var counts [4][]int64
+	for _, d := range days {
+		units, dayNumbers, services = append(units, d.Unit), append(dayNumbers, int32(d.Day)), append(services, d.Service)
+		for i, n := range [4]int64{d.Received, d.Completed, d.NotServiceable, d.Cancelled} {
+			counts[i] = append(counts[i], n)
+		}
+		histograms = append(histograms, arrayLiteral(d.Completion))
+	}
+	batch.Queue(queryAddDays, units, dayNumbers, services, counts[0], counts[1], counts[2], counts[3], histograms)
+	open := t.Open()
+	units, services = nil, nil
+	var hours []int32
+	var n []int64
+	for _, o := range open {
+		units, hours, services, n = append(units, o.Unit), append(hours, int32(o.Hour)), append(services, o.Service), append(n, o.Open)
+	}
+	batch.Queue(queryAddOpen, units, hours, services, n)
+}
+
+// arrayLiteral is h as a PostgreSQL array literal: {1,0,3}.
+func arrayLiteral(h dashboard.Histogram) string {
+	b := []byte{'{'}
+	for i, n := range h.Trimmed() {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, n, 10)
+	}
+	return string(append(b, '}'))
+}
+
+// addTally adds t to the counters in tx.
+func addTally(ctx context.Context, tx pgx.Tx, t *dashboard.Tally) error {
+	batch := &pgx.Batch{}
+	queueTally(batch, t)
+	if batch.Len() == 0 {
+		return nil
+	}
+	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+		return fmt.Errorf("postgres: dashboard: %w", err)
+	}
+	return nil
+}
+
+const (
+	queryDays = `SELECT unit, day, service_code, received, completed, not_serviceable, cancelled, completion FROM dashboard_days`
+	queryOpen = `SELECT unit, hour, service_code, open FROM dashboard_open`
+)
+
+func scanDayRow(row pgx.Row) (dashboard.DayRow, error) {
+	var r dashboard.DayRow
+	var completion []int64
+	err := row.Scan(&r.Unit, &r.Day, &r.Service, &r.Received, &r.Completed, &r.NotServiceable, &r.Cancelled, &completion)
+	r.Completion = completion
+	return r, err
+}
+
+func scanOpenRow(row pgx.Row) (dashboard.OpenRow, error) {
+	var r dashboard.OpenRow
+	err := row.Scan(&r.Unit, &r.Hour, &r.Service, &r.Open)
+	return r, err
+}
+
+// DashboardDays implements store.Store.
+func (s *Store) DashboardDays(ctx context.Context, units []string, from, to dashboard.Day) ([]dashboard.DayRow, error) {
+	return queryAll(ctx, s.pool, "dashboard days", queryDays+` WHERE unit = ANY($1) AND day BETWEEN $2 AND $3`,
+		scanDayRow, units, int32(from), int32(to))
+}
+
+// DashboardOpen implements store.Store.
+func (s *Store) DashboardOpen(ctx context.Context, units []string) ([]dashboard.OpenRow, error) {
+	return queryAll(ctx, s.pool, "dashboard open", queryOpen+` WHERE unit = ANY($1) AND open <> 0`, scanOpenRow, units)
+}
+
+// StoredDashboard implements store.Store.
+func (s *Store) StoredDashboard(ctx context.Context) (*dashboard.Tally, error) {
+	days, err := queryAll(ctx, s.pool, "dashboard days", queryDays, scanDayRow)
+	if err != nil {
+		return nil, err
+	}
+	open, err := queryAll(ctx, s.pool, "dashboard open", queryOpen, scanOpenRow)
+	if err != nil {
+		return nil, err
+	}
+	var t dashboard.Tally
+	t.Add(days, open)
+	return &t, nil
+}
+
+type queryer interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// RecountDashboard implements store.Store.
+func (s *Store) RecountDashboard(ctx context.Context) (*dashboard.Tally, error) {
+	return recount(ctx, s.pool)
+}
+
+func recount(ctx context.Context, q queryer) (*dashboard.Tally, error) {
+	rows, err := q.Query(ctx, `SELECT service_code, division, region, circle, status, created_at, updated_at FROM requests`)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: recount: %w", err)
+	}
+	defer rows.Close()
+	var t dashboard.Tally
+	var r dashboard.Raw
+	var status string
+	var created, updated time.Time
+	_, err = pgx.ForEachRow(rows, []any{&r.Service, &r.Division, &r.Region, &r.Circle, &status, &created, &updated}, func() error {
+		r.Status, r.CreatedAt, r.ClosedAt = request.Status(status), created, updated
+		t.Recount(r)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: recount: %w", err)
+	}
+	return &t, nil
+}
+
+// RepairDashboard implements store.Store. Requests are locked against changes (not against
+// reading) while they are recounted and the counters rewritten, so that no change comes
+// between the two.
+func (s *Store) RepairDashboard(ctx context.Context) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `LOCK TABLE requests IN SHARE MODE`); err != nil {
+			return fmt.Errorf("postgres: repair: %w", err)
+		}
+		t, err := recount(ctx, tx)
+		if err != nil {
+			return err
+		}
+		for _, table := range []string{"dashboard_days", "dashboard_open"} {
+			if _, err := tx.Exec(ctx, "DELETE FROM "+table); err != nil {
+				return fmt.Errorf("postgres: repair: %w", err)
+			}
+		}
+		return addTally(ctx, tx, t)
+	})
+}

@@ -1,0 +1,118 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/doorstep-post/doorstep/internal/dashboard"
+	"github.com/doorstep-post/doorstep/internal/request"
+	"github.com/doorstep-post/doorstep/internal/store"
+)
+
+// testDashboardCounters: after a random mix of submissions (duplicates among them) and
+// status changes made by concurrent writers, across an IST midnight, the counters equal a
+// recount of the requests; and a repair restores counters that were lost.
+func testDashboardCounters(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	// 18:00 UTC is 23:30 IST: the submissions and changes below straddle an IST midnight.
+	start := time.Date(2026, 11, 20, 18, 0, 0, 0, time.UTC)
+	units := []struct{ division, region, circle string }{
+		{"New Delhi GPO Division", "", "Delhi Circle"},
+		{"Agra Division", "Agra Region", "Uttar Pradesh Circle"},
+		{"Mathura Division", "Agra Region", "Uttar Pradesh Circle"},
+	}
+	services := []string{"emoney_order", "aeps_cash", "article_booking"}
+	const writers, perWriter = 4, 15
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var made []request.Request
+	errs := make(chan error, writers)
+	for w := range writers {
+		wg.Go(func() {
+			rng := rand.New(rand.NewPCG(uint64(w), 7))
+			for i := range perWriter {
+				u := units[rng.IntN(len(units))]
+				r := NewRequest(fmt.Sprintf("9%09d", rng.IntN(12)), start.Add(time.Duration(rng.IntN(90))*time.Minute))
+				r.Division, r.Region, r.Circle, r.ServiceCode = u.division, u.region, u.circle, services[rng.IntN(len(services))]
+				res, err := st.Submit(ctx, submission(r))
+				if err != nil {
+					errs <- err
+					return
+				}
+				if res.Duplicate || i%3 == 0 {
+					continue // left open
+				}
+				got := res.Request
+				to := []request.Status{request.StatusCompleted, request.StatusNotServiceable, request.StatusCancelled}[rng.IntN(3)]
+				if got.Status != request.StatusSubmitted {
+					continue // another writer's duplicate, already moving
+				}
+				_, err = st.ChangeStatus(ctx, store.StatusChange{RequestID: got.ID, From: got.Status,
+					Change: request.Change{To: to, Remarks: "done"}, Actor: "agra", At: got.CreatedAt.Add(time.Duration(1+rng.IntN(80)) * time.Hour)})
+				if err != nil && err != store.ErrChangedMeanwhile {
+					errs <- err
+					return
+				}
+				mu.Lock()
+				made = append(made, got)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	stored, err := st.StoredDashboard(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	actual, err := st.RecountDashboard(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diffs := dashboard.Compare(stored, actual); len(diffs) > 0 {
+		t.Fatalf("%d counters differ from a recount, first %+v", len(diffs), diffs[0])
+	}
+	if stored.Empty() {
+		t.Fatal("no counters written")
+	}
+	// The national received count is the number of distinct requests.
+	var received int64
+	for _, r := range stored.Days() {
+		if r.Unit == dashboard.India.Key() {
+			received += r.Received
+		}
+	}
+	requests, err := st.DeskRequests(ctx, store.DeskQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if received != int64(len(requests)) {
+		t.Errorf("India received %d, requests stored %d", received, len(requests))
+	}
+	days := map[dashboard.Day]bool{}
+	for _, r := range requests {
+		days[dashboard.DayOf(r.CreatedAt)] = true
+	}
+	if len(days) < 2 {
+		t.Errorf("requests on %d IST days, want both sides of midnight", len(days))
+	}
+
+	// A repair rewrites the counters from the requests.
+	if err := st.RepairDashboard(ctx); err != nil {
+		t.Fatal(err)
+	}
+	repaired, err := st.StoredDashboard(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diffs := dashboard.Compare(repaired, actual); len(diffs) > 0 {
+		t.Fatalf("after repair %d counters differ, first %+v", len(diffs), diffs[0])
+	}
+}
