@@ -12,7 +12,7 @@ import (
 	"github.com/doorstep-post/doorstep/internal/request"
 )
 
-// The dashboard's counters (migration 00010). Changes add to them in their own
+// The dashboard's counters (migration 00009). Changes add to them in their own
 // transaction: a tally is two statements whatever its size. Rows are locked in the tally's order (dashboard.Tally.Days), the same in
 // every transaction, so that two writers on the same rows wait for each other instead of
 // deadlocking.

@@ -11,7 +11,7 @@ import (
 	"github.com/doorstep-post/doorstep/internal/dashboard"
 )
 
-// The dashboard's counters (migration 00010). Changes add to them in their own transaction;
+// The dashboard's counters (migration 00009). Changes add to them in their own transaction;
 // a group of submissions adds its whole tally in two statements.
 
 const (
