@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/doorstep-post/doorstep/internal/clientip"
+	"github.com/doorstep-post/doorstep/internal/dashboard"
 	"github.com/doorstep-post/doorstep/internal/desk"
 	"github.com/doorstep-post/doorstep/internal/htmlpage"
 	"github.com/doorstep-post/doorstep/internal/intake"
@@ -39,15 +40,16 @@ const Prefix = "/api/v1/"
 
 // API serves the JSON API: customers' (intake) and staff's (desk).
 type API struct {
-	intake *intake.Intake
-	desk   *desk.Desk
-	mux    *http.ServeMux
-	routes []Route
+	intake    *intake.Intake
+	desk      *desk.Desk
+	dashboard *dashboard.Dashboard
+	mux       *http.ServeMux
+	routes    []Route
 }
 
 // New returns the API handler; mount it at Prefix.
-func New(in *intake.Intake, d *desk.Desk) *API {
-	a := &API{intake: in, desk: d, mux: http.NewServeMux()}
+func New(in *intake.Intake, d *desk.Desk, dash *dashboard.Dashboard) *API {
+	a := &API{intake: in, desk: d, dashboard: dash, mux: http.NewServeMux()}
 	a.register()
 	return a
 }
@@ -83,6 +85,7 @@ func (a *API) register() {
 	a.staff("GET /api/v1/desk/requests", staff.ViewRequests, a.listDeskRequests)
 	a.staff("GET /api/v1/desk/requests/{reference}", staff.ViewRequests, a.getDeskRequest)
 	a.staff("POST /api/v1/desk/requests/{reference}/status", staff.ChangeStatus, a.changeRequestStatus)
+	a.staff("GET /api/v1/dashboard", staff.ViewDashboard, a.getDashboard)
 
 	// Whatever matches no route: a problem rather than the ServeMux's plain-text pages. A
 	// catch-all, so that a request is routed with one lookup of the mux.

@@ -19,6 +19,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
 
+	"github.com/doorstep-post/doorstep/internal/dashboard"
 	"github.com/doorstep-post/doorstep/internal/desk"
 	"github.com/doorstep-post/doorstep/internal/intake"
 	"github.com/doorstep-post/doorstep/internal/requestlog"
@@ -41,12 +42,12 @@ type testAPI struct {
 func newTestAPI(t *testing.T, st store.Store) *testAPI {
 	t.Helper()
 	w := fixture.New(t, st)
-	return newTestAPIWith(t, w.Intake, w.Desk)
+	return newTestAPIWith(t, w.Intake, w.Desk, w.Dashboard)
 }
 
-func newTestAPIWith(t *testing.T, in *intake.Intake, d *desk.Desk) *testAPI {
+func newTestAPIWith(t *testing.T, in *intake.Intake, d *desk.Desk, dash *dashboard.Dashboard) *testAPI {
 	t.Helper()
-	srv := httptest.NewServer(requestlog.Middleware(slog.New(slog.DiscardHandler), New(in, d)))
+	srv := httptest.NewServer(requestlog.Middleware(slog.New(slog.DiscardHandler), New(in, d, dash)))
 	t.Cleanup(srv.Close)
 	spec := sharedSpec(t)
 	return &testAPI{t: t, url: srv.URL, intake: in, desk: d, spec: spec,
@@ -581,7 +582,7 @@ func TestOneTimeCodes(t *testing.T) {
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		code := "482913"
 		w := fixture.New(t, st)
-		a := newTestAPIWith(t, w.Intake.WithOTPRequired(true).WithCodes(func() string { return code }), w.Desk)
+		a := newTestAPIWith(t, w.Intake.WithOTPRequired(true).WithCodes(func() string { return code }), w.Desk, w.Dashboard)
 
 		r := a.do(http.MethodPost, "/api/v1/otp", `{"mobile":"12345"}`, nil)
 		if p := r.problem(t); r.status != http.StatusUnprocessableEntity || p.Errors["mobile"] == "" {

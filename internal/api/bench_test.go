@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/doorstep-post/doorstep/internal/catalogue"
+	"github.com/doorstep-post/doorstep/internal/dashboard"
 	"github.com/doorstep-post/doorstep/internal/desk"
 	"github.com/doorstep-post/doorstep/internal/intake"
 	"github.com/doorstep-post/doorstep/internal/requestlog"
@@ -26,7 +27,8 @@ func benchAPI(b *testing.B, backend testenv.Backend) http.Handler {
 	st := backend.Open(b)
 	dir := testenv.Directory(b)
 	cat := catalogue.New(st)
-	return requestlog.Middleware(slog.New(slog.DiscardHandler), New(intake.New(st, dir, cat), desk.New(st, dir, cat)))
+	return requestlog.Middleware(slog.New(slog.DiscardHandler), New(intake.New(st, dir, cat), desk.New(st, dir, cat),
+		dashboard.New(st, dashboard.NewHierarchy(dir), cat)))
 }
 
 var pincodes = []string{"110001", "400001", "560001", "226001", "700001", "600001", "500001", "380001"}

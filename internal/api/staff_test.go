@@ -38,7 +38,7 @@ type staffAPI struct {
 func newStaffAPI(t *testing.T, st store.Store) *staffAPI {
 	t.Helper()
 	w := fixture.NewAt(t, st, time.Now())
-	return &staffAPI{st: st, world: w, testAPI: newTestAPIWith(t, w.Intake, w.Desk)}
+	return &staffAPI{st: st, world: w, testAPI: newTestAPIWith(t, w.Intake, w.Desk, w.Dashboard)}
 }
 
 // saved reads a request as saved, with every field.

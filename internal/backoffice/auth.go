@@ -39,8 +39,8 @@ func (s *BackOffice) loginForm(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	next := safeNext(q.Get("next"))
 	if id, at, ok := s.sessionAccount(r.Context()); ok {
-		if _, err := s.desk.SessionAccount(r.Context(), id, at); err == nil {
-			http.Redirect(w, r, cmp.Or(next, "/desk"), http.StatusSeeOther)
+		if a, err := s.desk.SessionAccount(r.Context(), id, at); err == nil {
+			http.Redirect(w, r, cmp.Or(next, homePath(a)), http.StatusSeeOther)
 			return
 		}
 	}
@@ -82,7 +82,7 @@ func (s *BackOffice) login(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, nil, "start session", err)
 		return
 	}
-	http.Redirect(w, r, cmp.Or(next, "/desk"), http.StatusSeeOther)
+	http.Redirect(w, r, cmp.Or(next, homePath(account)), http.StatusSeeOther)
 }
 
 // logout ends the session, and says so in the audit log.
@@ -147,5 +147,5 @@ func (s *BackOffice) changePassword(w http.ResponseWriter, r *http.Request, u *u
 		return
 	}
 	s.setFlash(r.Context(), "Your password is changed. Your other sessions have ended.", false)
-	http.Redirect(w, r, "/desk", http.StatusSeeOther)
+	http.Redirect(w, r, homePath(u.Account), http.StatusSeeOther)
 }

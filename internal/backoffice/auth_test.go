@@ -13,6 +13,7 @@ import (
 
 	"github.com/doorstep-post/doorstep/internal/audit"
 	"github.com/doorstep-post/doorstep/internal/catalogue"
+	"github.com/doorstep-post/doorstep/internal/dashboard"
 	"github.com/doorstep-post/doorstep/internal/desk"
 	"github.com/doorstep-post/doorstep/internal/server"
 	"github.com/doorstep-post/doorstep/internal/staff"
@@ -69,15 +70,17 @@ func (w *world) noRedirects(t *testing.T) *browser {
 func TestLoginRedirectAndCookie(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, testenv.SQLite(t))
-	// The login page sends on only to the back office's own pages.
+	// The login page sends on only to the back office's own pages; else the admin goes to the
+	// national dashboard.
 	for next, want := range map[string]string{
-		"//evil.example/x":            "/desk",
-		"https://evil.example/desk":   "/desk",
-		"/\\evil.example":             "/desk",
-		"/track?q=1":                  "/desk",
-		"/staff/login":                "/desk",
+		"//evil.example/x":            "/dashboard",
+		"https://evil.example/desk":   "/dashboard",
+		"/\\evil.example":             "/dashboard",
+		"/track?q=1":                  "/dashboard",
+		"/staff/login":                "/dashboard",
 		"/admin/audit?actor=agra":     "/admin/audit?actor=agra",
 		"/desk/export.csv?status=all": "/desk/export.csv?status=all",
+		"/dashboard?unit=india":       "/dashboard?unit=india",
 	} {
 		b := w.noRedirects(t)
 		p := b.post("/staff/login", url.Values{"username": {"admin"}, "password": {password}, "next": {next}})
@@ -218,7 +221,8 @@ func TestSessionSurvivesRestart(t *testing.T) {
 
 	second := open()
 	t.Cleanup(func() { second.Close() })
-	srv := serve(t, desk.New(second, testenv.Directory(t), catalogue.New(second)), second, w.logs)
+	dir := testenv.Directory(t)
+	srv := serve(t, desk.New(second, dir, catalogue.New(second)), dashboard.New(second, dashboard.NewHierarchy(dir), catalogue.New(second)), second, w.logs)
 	b.base = srv.URL // the same host: the cookie jar sends the cookie there
 	if p := b.get("/desk"); p.status != http.StatusOK || p.url.Path != "/desk" || !p.has("Division staff: Agra Division") {
 		t.Errorf("after the restart: %d at %s", p.status, p.url)
@@ -232,7 +236,7 @@ func TestCrossOriginPostRefused(t *testing.T) {
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		w := newWorld(t, st)
 		r := w.submit(t, "282001", "9811111111")
-		h, err := server.Handler(server.Parts{Store: st, Intake: w.in, Desk: w.desk,
+		h, err := server.Handler(server.Parts{Store: st, Intake: w.in, Desk: w.desk, Dashboard: w.Dashboard,
 			Log: slog.New(slog.NewTextHandler(w.logs, nil))})
 		if err != nil {
 			t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 
+	"github.com/doorstep-post/doorstep/internal/dashboard"
 	"github.com/doorstep-post/doorstep/internal/desk"
 	"github.com/doorstep-post/doorstep/internal/htmlpage"
 	"github.com/doorstep-post/doorstep/internal/requestlog"
@@ -35,24 +36,26 @@ type Options struct {
 
 // BackOffice serves the staff pages.
 type BackOffice struct {
-	desk     *desk.Desk
-	opts     Options
-	sessions *scs.SessionManager
-	pages    *htmlpage.Set[pageData]
-	assets   *htmlpage.Assets
-	cssURL   string
-	units    []unitOption // every unit an account can belong to, for the account form
+	desk      *desk.Desk
+	dashboard *dashboard.Dashboard
+	opts      Options
+	sessions  *scs.SessionManager
+	pages     *htmlpage.Set[pageData]
+	assets    *htmlpage.Assets
+	cssURL    string
+	units     []unitOption // every unit an account can belong to, for the account form
 	// registered are the routes that need a login, with their permissions (Routes).
 	registered []Route
 }
 
-// New returns the back office over d, keeping sessions in sessions. It fails if a template
-// is broken, so that a mistake stops the start rather than a member of staff's request.
-func New(d *desk.Desk, sessions Sessions, opts Options) (*BackOffice, error) {
-	if d == nil || sessions == nil {
-		return nil, errors.New("backoffice: New needs a desk and a session store")
+// New returns the back office over the desk d and the dashboard dash, keeping sessions in
+// sessions. It fails if a template is broken, so that a mistake stops the start rather than
+// a member of staff's request.
+func New(d *desk.Desk, dash *dashboard.Dashboard, sessions Sessions, opts Options) (*BackOffice, error) {
+	if d == nil || dash == nil || sessions == nil {
+		return nil, errors.New("backoffice: New needs a desk, a dashboard and a session store")
 	}
-	s := &BackOffice{desk: d, opts: opts}
+	s := &BackOffice{desk: d, dashboard: dash, opts: opts}
 	s.sessions = newSessionManager(sessions, opts, sessionError)
 	var err error
 	if s.assets, err = htmlpage.NewAssets(staticFiles, "static", "/staff/static/"); err != nil {

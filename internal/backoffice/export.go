@@ -100,15 +100,20 @@ func (s *BackOffice) export(w http.ResponseWriter, r *http.Request, u *user, for
 	}
 }
 
-// writeCSV writes UTF-8 with a byte order mark, without which Excel shows Hindi names as
-// mojibake.
+// writeCSV writes the requests' rows under the export's header.
 func writeCSV(buf *bytes.Buffer, rows [][]string) error {
-	buf.WriteString("\uFEFF")
-	cw := csv.NewWriter(buf)
 	header := make([]string, len(exportColumns))
 	for i, c := range exportColumns {
 		header[i] = c.Title
 	}
+	return writeTableCSV(buf, header, rows)
+}
+
+// writeTableCSV writes UTF-8 with a byte order mark, without which Excel shows Hindi names
+// as mojibake, and defuses every cell that a spreadsheet would run as a formula.
+func writeTableCSV(buf *bytes.Buffer, header []string, rows [][]string) error {
+	buf.WriteString("\uFEFF")
+	cw := csv.NewWriter(buf)
 	if err := cw.Write(header); err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/doorstep-post/doorstep/internal/audit"
 	"github.com/doorstep-post/doorstep/internal/backoffice"
+	"github.com/doorstep-post/doorstep/internal/dashboard"
 	"github.com/doorstep-post/doorstep/internal/desk"
 	"github.com/doorstep-post/doorstep/internal/intake"
 	"github.com/doorstep-post/doorstep/internal/request"
@@ -40,15 +41,15 @@ func newWorld(t *testing.T, st store.Store) *world {
 	t.Helper()
 	f := fixture.New(t, st)
 	w := &world{World: f, st: st, desk: f.Desk, in: f.Intake, logs: &testenv.Logs{}, users: f.Actors}
-	w.srv = serve(t, w.desk, st, w.logs)
+	w.srv = serve(t, w.desk, f.Dashboard, st, w.logs)
 	return w
 }
 
 // serve starts the back office over d and st, with the request log and cross-origin
 // protection the server puts in front of it.
-func serve(t *testing.T, d *desk.Desk, st store.Store, logs io.Writer) *httptest.Server {
+func serve(t *testing.T, d *desk.Desk, dash *dashboard.Dashboard, st store.Store, logs io.Writer) *httptest.Server {
 	t.Helper()
-	back, err := backoffice.New(d, st, backoffice.Options{})
+	back, err := backoffice.New(d, dash, st, backoffice.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,11 +130,11 @@ func (b *browser) post(path string, form url.Values) page {
 	return b.do(req)
 }
 
-// login logs in and expects to land on the desk.
+// login logs in and expects to land on the desk, or on the dashboard for those who watch.
 func (b *browser) login(username string) page {
 	b.t.Helper()
 	p := b.post("/staff/login", url.Values{"username": {username}, "password": {password}})
-	if p.status != http.StatusOK || p.url.Path != "/desk" {
+	if p.status != http.StatusOK || p.url.Path != "/desk" && p.url.Path != "/dashboard" {
 		b.t.Fatalf("login %s: ended at %s with %d:\n%s", username, p.url, p.status, p.body)
 	}
 	return p

@@ -38,6 +38,11 @@ func (s *BackOffice) routes(mux *http.ServeMux) {
 	s.handle(mux, "GET /desk/export.xlsx", staff.ViewRequests, s.exportXLSX)
 	s.handle(mux, "GET /desk/requests/{reference}", staff.ViewRequests, s.showRequest)
 
+	// Everyone watches the figures of their part of the hierarchy, and of the units in it.
+	s.handle(mux, "GET /dashboard", staff.ViewDashboard, s.dashboardPage)
+	s.handle(mux, "GET /dashboard/export.csv", staff.ViewDashboard, s.dashboardCSV)
+	s.handle(mux, "GET /dashboard/export.xlsx", staff.ViewDashboard, s.dashboardXLSX)
+
 	// Division staff attend to their Division's requests.
 	s.handle(mux, "POST /desk/requests/{reference}/status", staff.ChangeStatus, s.changeStatus)
 	s.handle(mux, "POST /desk/bulk", staff.ChangeStatus, s.bulk)
@@ -56,7 +61,7 @@ func (s *BackOffice) routes(mux *http.ServeMux) {
 	s.handle(mux, "POST /admin/services", staff.ManageServices, s.setServiceActive)
 
 	// Anything else under the back office's paths: its own 404 and 405 pages.
-	catchAll := []string{"/", "/staff/", "/desk/", "/admin/"}
+	catchAll := []string{"/", "/staff/", "/desk/", "/dashboard/", "/admin/"}
 	fallback := htmlpage.Fallback(mux, s.notFound, s.notAllowed, catchAll...)
 	for _, prefix := range catchAll[1:] {
 		mux.Handle(prefix, s.public(fallback))
@@ -165,16 +170,25 @@ func safeNext(next string) string {
 	switch {
 	case u.Path == "/staff/login", u.Path == "/staff/logout":
 		return ""
-	case u.Path == "/staff", u.Path == "/desk", u.Path == "/admin",
-		strings.HasPrefix(u.Path, "/staff/"), strings.HasPrefix(u.Path, "/desk/"), strings.HasPrefix(u.Path, "/admin/"):
+	case u.Path == "/staff", u.Path == "/desk", u.Path == "/dashboard", u.Path == "/admin",
+		strings.HasPrefix(u.Path, "/staff/"), strings.HasPrefix(u.Path, "/desk/"), strings.HasPrefix(u.Path, "/dashboard/"),
+		strings.HasPrefix(u.Path, "/admin/"):
 		return next
 	}
 	return ""
 }
 
-// home sends staff to the desk: every role has one (admins and watchers see it read-only).
-func (s *BackOffice) home(w http.ResponseWriter, r *http.Request, _ *user) {
-	http.Redirect(w, r, "/desk", http.StatusSeeOther)
+// home sends Division staff to the desk, where their work is, and those who watch
+// (Regions, Circles, the national office) to their dashboard.
+func (s *BackOffice) home(w http.ResponseWriter, r *http.Request, u *user) {
+	http.Redirect(w, r, homePath(u.Account), http.StatusSeeOther)
+}
+
+func homePath(a staff.Account) string {
+	if a.MayAtAll(staff.ChangeStatus) || !a.MayAtAll(staff.ViewDashboard) {
+		return "/desk"
+	}
+	return "/dashboard"
 }
 
 func (s *BackOffice) adminHome(w http.ResponseWriter, r *http.Request, _ *user) {

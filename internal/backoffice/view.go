@@ -10,12 +10,13 @@ import (
 
 // Navigation: which link of the header is the current page.
 const (
-	navDesk     = "desk"
-	navRunSheet = "run-sheet"
-	navAccounts = "accounts"
-	navAudit    = "audit"
-	navServices = "services"
-	navPassword = "password"
+	navDesk      = "desk"
+	navDashboard = "dashboard"
+	navRunSheet  = "run-sheet"
+	navAccounts  = "accounts"
+	navAudit     = "audit"
+	navServices  = "services"
+	navPassword  = "password"
 )
 
 // base is what the layout needs on every page.
@@ -35,12 +36,13 @@ type pageData interface{ page() *base }
 // userView is who is logged in, shown on every page, with the links of the pages the
 // account may use.
 type userView struct {
-	Username string
-	Scope    string
-	RunSheet bool
-	Accounts bool
-	Audit    bool
-	Services bool
+	Username  string
+	Scope     string
+	RunSheet  bool
+	Dashboard bool
+	Accounts  bool
+	Audit     bool
+	Services  bool
 }
 
 // flash is a message a post leaves for the page it redirects to.
@@ -54,7 +56,7 @@ func (s *BackOffice) base(r *http.Request, u *user, title, nav string) base {
 	b := base{Title: title, CSS: s.cssURL, Nav: nav}
 	if u != nil {
 		a := u.Account
-		b.User = &userView{Username: a.Username, Scope: a.Describe(), RunSheet: a.MayAtAll(staff.PrintRunSheet),
+		b.User = &userView{Username: a.Username, Scope: a.Describe(), RunSheet: a.MayAtAll(staff.PrintRunSheet), Dashboard: a.MayAtAll(staff.ViewDashboard),
 			Accounts: a.MayAtAll(staff.ManageAccounts), Audit: a.MayAtAll(staff.ReadAudit), Services: a.MayAtAll(staff.ManageServices)}
 		b.Flash = s.popFlash(r.Context())
 	}
@@ -109,5 +111,8 @@ func pageSamples() map[string]pageData {
 		"accounts":  &accountsPage{base: base{User: u}, Accounts: []accountView{{}}, Fields: fields(nil, nil, accountFields...)},
 		"audit":     &auditPage{base: base{User: u}, Fields: fields(nil, nil, auditFields...), Entries: []auditView{{}}},
 		"services":  &servicesPage{base: base{User: u}, Services: []request.Service{{}}},
+		"dashboard": &dashboardPage{base: base{User: u}, Fields: fields(nil, nil, periodFields...), Periods: []option{{}},
+			Crumbs: []crumbView{{}}, Headline: []figureView{{}}, TrendRows: []trendView{{}}, AgeRows: []ageView{{}},
+			Columns: []columnView{{}}, Children: []rowView2{{}}, Services: []rowView2{{}}, DeskLinks: []linkView{{}}, Downloads: []linkView{{}}},
 	}
 }

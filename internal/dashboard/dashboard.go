@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/doorstep-post/doorstep/internal/request"
@@ -296,7 +297,7 @@ func Sort(rows []Row, column string, desc bool) {
 	slices.SortStableFunc(rows, func(a, b Row) int {
 		c := cmp.Compare(key(a), key(b))
 		if column == SortName || c == 0 {
-			c = cmp.Compare(name(a), name(b))
+			c = cmp.Compare(strings.ToLower(name(a)), strings.ToLower(name(b))) // "e-Money Order" among the Es
 		}
 		if desc {
 			c = -c

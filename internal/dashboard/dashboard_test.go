@@ -88,3 +88,23 @@ func TestParsePeriod(t *testing.T) {
 		t.Error("an unknown period was accepted")
 	}
 }
+
+func TestSpanLabel(t *testing.T) {
+	for _, c := range []struct {
+		b    int
+		want string
+	}{
+		{0, "under 1 hour"},
+		{5, "5–6 hours"},
+		{71, "71–72 hours"},
+		{72, "3 days – 3 d 6 h"},
+		{73, "3 d 6 h – 3 d 12 h"},
+		{88, "7–8 days"},
+		{Buckets - 1, "over 30 days"},
+	} {
+		lo, hi := BucketBounds(c.b)
+		if got := (Span{Lo: lo, Hi: hi}).Label(); got != c.want {
+			t.Errorf("bucket %d (%v to %v): %q, want %q", c.b, lo, hi, got, c.want)
+		}
+	}
+}

@@ -1,6 +1,9 @@
 package dashboard
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Times from submission to completion are counted in a histogram, so that medians and
 // percentiles over any period and unit are sums of small fixed arrays, not reads of every
@@ -98,6 +101,31 @@ func (h Histogram) Trimmed() Histogram {
 
 // Span is a time known to lie in [Lo, Hi); Hi is 0 when it is at least Lo with no bound.
 type Span struct{ Lo, Hi time.Duration }
+
+// Label says the span for people: "under 1 hour", "5–6 hours", "3 d 6 h – 3 d 12 h",
+// "8–9 days", "over 30 days".
+func (s Span) Label() string {
+	switch {
+	case s.Hi == 0:
+		return "over " + spanEnd(s.Lo)
+	case s.Lo == 0 && s.Hi == time.Hour:
+		return "under 1 hour"
+	case s.Hi <= hourlyUntil:
+		return fmt.Sprintf("%d–%d hours", s.Lo/time.Hour, s.Hi/time.Hour)
+	case s.Lo%day == 0 && s.Hi%day == 0:
+		return fmt.Sprintf("%d–%d days", s.Lo/day, s.Hi/day)
+	}
+	return spanEnd(s.Lo) + " – " + spanEnd(s.Hi)
+}
+
+// spanEnd is one end of a span: whole days, or days and hours.
+func spanEnd(d time.Duration) string {
+	days, hours := d/day, (d%day)/time.Hour
+	if hours == 0 {
+		return fmt.Sprintf("%d days", days)
+	}
+	return fmt.Sprintf("%d d %d h", days, hours)
+}
 
 // Percentile is the bucket the p-th percentile (0 < p <= 1) of the counted times lies in:
 // the smallest bucket with at least p of the completions at or below it. ok is false for an

@@ -26,6 +26,9 @@ func (l Level) Label() string {
 	return [...]string{"All India", "Circle", "Region", "Division"}[l]
 }
 
+// String is the level's name in keys and in the API: india, circle, region or division.
+func (l Level) String() string { return levelNames[l] }
+
 // Unit is one unit of the hierarchy whose figures the dashboard shows.
 type Unit struct {
 	Level Level

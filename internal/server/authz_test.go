@@ -45,6 +45,8 @@ var (
 	divisions    = []string{"division-own", "division-other"}
 	adminOnly    = []string{"admin"}
 	retriers     = []string{"division-own", "admin"}
+	seesRegion   = []string{"region-own", "circle-own", "admin"}
+	seesCircle   = []string{"circle-own", "admin"}
 )
 
 // cell is one route of the matrix.
@@ -79,7 +81,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		ctx := context.Background()
 		w := fixture.New(t, st)
 		d := w.Desk
-		h, surfaces, err := Build(Parts{Store: st, Intake: w.Intake, Desk: d, Log: slog.New(slog.DiscardHandler)})
+		h, surfaces, err := Build(Parts{Store: st, Intake: w.Intake, Desk: d, Dashboard: w.Dashboard, Log: slog.New(slog.DiscardHandler)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -194,6 +196,13 @@ func TestAuthorizationMatrix(t *testing.T) {
 				form: url.Values{"ref": {ref}, "status": {"in_progress"}, "assigned_to": {"Kamla Nagar SO"}}},
 			{method: "POST", path: fmt.Sprintf("/desk/requests/%s/notifications/%d/retry", ref, failed), allowed: retriers,
 				changed: retried, reset: failIt},
+			{method: "GET", path: "/dashboard", allowed: everyAccount},
+			{method: "GET", path: "/dashboard?unit=" + url.QueryEscape("division:Agra Division"), allowed: seesRequest},
+			{method: "GET", path: "/dashboard?unit=" + url.QueryEscape("region:Agra Region"), allowed: seesRegion},
+			{method: "GET", path: "/dashboard?period=7d&unit=" + url.QueryEscape("circle:Uttar Pradesh Circle"), allowed: seesCircle},
+			{method: "GET", path: "/dashboard?unit=india", allowed: adminOnly},
+			{method: "GET", path: "/dashboard/export.csv?table=units&unit=" + url.QueryEscape("region:Agra Region"), allowed: seesRegion},
+			{method: "GET", path: "/dashboard/export.xlsx?unit=" + url.QueryEscape("division:Agra Division"), allowed: seesRequest},
 			{method: "GET", path: "/admin", allowed: adminOnly},
 			{method: "GET", path: "/admin/accounts", allowed: adminOnly},
 			{method: "POST", path: "/admin/accounts", allowed: adminOnly, changed: accountExists("made.by.matrix"),
@@ -211,6 +220,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 			{method: "GET", path: "/api/v1/desk/requests/" + ref, api: true, allowed: seesRequest},
 			{method: "POST", path: "/api/v1/desk/requests/" + ref + "/status", api: true, json: true, form: reassign,
 				allowed: ownDivision, changed: historyGrew},
+			{method: "GET", path: "/api/v1/dashboard", api: true, allowed: everyAccount},
+			{method: "GET", path: "/api/v1/dashboard?period=30d&unit=" + url.QueryEscape("division:Agra Division"), api: true, allowed: seesRequest},
+			{method: "GET", path: "/api/v1/dashboard?unit=" + url.QueryEscape("region:Agra Region"), api: true, allowed: seesRegion},
+			{method: "GET", path: "/api/v1/dashboard?unit=india", api: true, allowed: adminOnly},
 			// Last: these end the session or token they are made with.
 			{method: "POST", path: "/staff/logout", allowed: everyAccount, redirect: "/staff/login?out=1"},
 			{method: "DELETE", path: "/api/v1/auth/token", api: true, allowed: everyAccount},

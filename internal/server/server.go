@@ -71,18 +71,18 @@ func Handler(p Parts) (http.Handler, error) {
 
 // Build returns the whole product's HTTP handler and the surfaces behind it.
 func Build(p Parts) (http.Handler, Surfaces, error) {
-	if p.Store == nil || p.Intake == nil || p.Desk == nil || p.Log == nil {
-		return nil, Surfaces{}, errors.New("server: Parts needs a store, an intake, a desk and a logger")
+	if p.Store == nil || p.Intake == nil || p.Desk == nil || p.Dashboard == nil || p.Log == nil {
+		return nil, Surfaces{}, errors.New("server: Parts needs a store, an intake, a desk, a dashboard and a logger")
 	}
 	var s Surfaces
 	var err error
 	if s.Portal, err = portal.New(p.Intake, p.Portal...); err != nil {
 		return nil, s, err
 	}
-	if s.BackOffice, err = backoffice.New(p.Desk, p.Store, p.Staff); err != nil {
+	if s.BackOffice, err = backoffice.New(p.Desk, p.Dashboard, p.Store, p.Staff); err != nil {
 		return nil, s, err
 	}
-	s.API = api.New(p.Intake, p.Desk)
+	s.API = api.New(p.Intake, p.Desk, p.Dashboard)
 	mux := http.NewServeMux()
 	s.Portal.Register(mux)
 	s.BackOffice.Register(mux)
