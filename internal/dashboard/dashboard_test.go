@@ -52,6 +52,86 @@ func TestPercentile(t *testing.T) {
 	}
 }
 
+func TestBucketOfDurations(t *testing.T) {
+	// A time falls in the bucket of its whole hours: a millisecond short of a bound is still
+	// in the bucket below it.
+	h := time.Hour
+	for _, c := range []struct {
+		d      time.Duration
+		lo, hi time.Duration
+	}{
+		{-time.Minute, 0, h}, // completed before it was submitted, by another instance's clock
+		{0, 0, h},
+		{h - time.Millisecond, 0, h},
+		{72*h - time.Millisecond, 71 * h, 72 * h},
+		{72 * h, 72 * h, 78 * h},
+		{168*h - time.Millisecond, 162 * h, 168 * h},
+		{168 * h, 168 * h, 192 * h},
+		{720*h - time.Millisecond, 696 * h, 720 * h},
+		{720 * h, 720 * h, 0},
+		{5000 * h, 720 * h, 0},
+	} {
+		if lo, hi := BucketBounds(BucketOf(c.d)); lo != c.lo || hi != c.hi {
+			t.Errorf("%v in [%v, %v), want [%v, %v)", c.d, lo, hi, c.lo, c.hi)
+		}
+	}
+}
+
+func TestPercentileRanks(t *testing.T) {
+	// The p-th percentile of n times is the bucket of the ceil(p*n)-th shortest.
+	hours := func(from, to int64) Histogram {
+		var h Histogram
+		for n := from; n <= to; n++ {
+			h = h.Count(BucketOfHours(n), 1)
+		}
+		return h
+	}
+	for _, c := range []struct {
+		name string
+		h    Histogram
+		p    float64
+		want Span
+	}{
+		{"p90 of 10: the 9th", hours(1, 10), 0.9, Span{9 * time.Hour, 10 * time.Hour}},
+		{"p90 of 11: the 10th", hours(1, 11), 0.9, Span{10 * time.Hour, 11 * time.Hour}},
+		{"p90 of 30: the 27th", hours(1, 30), 0.9, Span{27 * time.Hour, 28 * time.Hour}},
+		{"median of 1", hours(5, 5), 0.5, Span{5 * time.Hour, 6 * time.Hour}},
+		{"median of 2: the 1st", Histogram{}.Count(3, 1).Count(9, 1), 0.5, Span{3 * time.Hour, 4 * time.Hour}},
+		{"median of 3: the 2nd", hours(1, 3), 0.5, Span{2 * time.Hour, 3 * time.Hour}},
+		{"p100: the longest, in the open bucket", hours(1, 2).Count(Buckets-1, 1), 1, Span{720 * time.Hour, 0}},
+		{"summed histograms of different lengths", Histogram{1}.Add(Histogram{0, 0, 0, 3}), 0.5, Span{3 * time.Hour, 4 * time.Hour}},
+		{"many in one 6-hour bucket", Histogram{}.Count(BucketOfHours(80), 7).Count(0, 3), 0.5, Span{78 * time.Hour, 84 * time.Hour}},
+	} {
+		if got, ok := c.h.Percentile(c.p); !ok || got != c.want {
+			t.Errorf("%s: %+v, %v; want %+v", c.name, got, ok, c.want)
+		}
+	}
+	if _, ok := (Histogram{0, 0}).Percentile(0.9); ok {
+		t.Error("a histogram of zeros has no percentile")
+	}
+	if _, ok := (Row{Completed: 0}).P90(); ok {
+		t.Error("a row with nothing completed has a p90")
+	}
+}
+
+func TestCompletionRate(t *testing.T) {
+	for _, c := range []struct {
+		row  Row
+		rate float64
+		ok   bool
+	}{
+		{Row{}, 0, false},
+		{Row{Received: 9, Cancelled: 4}, 0, false}, // cancellations are the customer's, not settled
+		{Row{Completed: 3, NotServiceable: 1, Cancelled: 5}, 0.75, true},
+		{Row{NotServiceable: 2}, 0, true},
+		{Row{Completed: 2}, 1, true},
+	} {
+		if rate, ok := c.row.CompletionRate(); rate != c.rate || ok != c.ok {
+			t.Errorf("%+v: rate %v, %v; want %v, %v", c.row, rate, ok, c.rate, c.ok)
+		}
+	}
+}
+
 func TestOverdueAndAges(t *testing.T) {
 	now := time.Date(2026, 11, 22, 9, 45, 0, 0, IST)
 	submitted := HourOf(time.Date(2026, 11, 20, 9, 10, 0, 0, IST)) // the 09:00 IST hour
