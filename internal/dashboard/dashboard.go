@@ -263,7 +263,7 @@ const (
 // SortColumns are the columns rows can be sorted by.
 var SortColumns = []string{SortName, SortReceived, SortCompleted, SortOpen, SortOverdue, SortCompletionRate, SortMedian}
 
-// Sort orders rows by a column (unknown: by name), descending if desc; ties by name.
+// Sort orders rows by a column (unknown: by name), descending if desc; ties by name, A to Z.
 func Sort(rows []Row, column string, desc bool) {
 	key := func(r Row) float64 {
 		switch column {
@@ -294,13 +294,19 @@ func Sort(rows []Row, column string, desc bool) {
 		}
 		return r.Unit.Title()
 	}
+	byName := func(a, b Row) int {
+		return cmp.Compare(strings.ToLower(name(a)), strings.ToLower(name(b))) // "e-Money Order" among the Es
+	}
 	slices.SortStableFunc(rows, func(a, b Row) int {
 		c := cmp.Compare(key(a), key(b))
-		if column == SortName || c == 0 {
-			c = cmp.Compare(strings.ToLower(name(a)), strings.ToLower(name(b))) // "e-Money Order" among the Es
+		if column == SortName {
+			c = byName(a, b)
 		}
 		if desc {
 			c = -c
+		}
+		if c == 0 {
+			c = byName(a, b) // ties read A to Z either way
 		}
 		return c
 	})

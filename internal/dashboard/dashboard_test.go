@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -185,6 +186,36 @@ func TestSpanLabel(t *testing.T) {
 		lo, hi := BucketBounds(c.b)
 		if got := (Span{Lo: lo, Hi: hi}).Label(); got != c.want {
 			t.Errorf("bucket %d (%v to %v): %q, want %q", c.b, lo, hi, got, c.want)
+		}
+	}
+}
+
+func TestSortTiesReadAToZ(t *testing.T) {
+	rows := []Row{
+		{Unit: Unit{DivisionLevel, "Mathura Division"}, Overdue: 1},
+		{Unit: Unit{DivisionLevel, "agra Division"}, Overdue: 0},
+		{Unit: Unit{DivisionLevel, "Etah Division"}, Overdue: 1},
+		{Unit: Unit{DivisionLevel, "Aligarh Division"}, Overdue: 0},
+	}
+	names := func() string {
+		var s []string
+		for _, r := range rows {
+			s = append(s, r.Unit.Name)
+		}
+		return strings.Join(s, ", ")
+	}
+	for _, c := range []struct {
+		column string
+		desc   bool
+		want   string
+	}{
+		{SortOverdue, true, "Etah Division, Mathura Division, agra Division, Aligarh Division"},
+		{SortOverdue, false, "agra Division, Aligarh Division, Etah Division, Mathura Division"},
+		{SortName, true, "Mathura Division, Etah Division, Aligarh Division, agra Division"},
+	} {
+		Sort(rows, c.column, c.desc)
+		if got := names(); got != c.want {
+			t.Errorf("by %s, desc %v: %s, want %s", c.column, c.desc, got, c.want)
 		}
 	}
 }
