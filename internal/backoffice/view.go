@@ -108,6 +108,6 @@ func pageSamples() map[string]pageData {
 		"run-sheet": &runSheetPage{base: base{User: u}, Groups: []groupView{{Rows: []rowView{{}}}}},
 		"accounts":  &accountsPage{base: base{User: u}, Accounts: []accountView{{}}, Fields: fields(nil, nil, accountFields...)},
 		"audit":     &auditPage{base: base{User: u}, Fields: fields(nil, nil, auditFields...), Entries: []auditView{{}}},
-		"services":  &servicesPage{base: base{User: u}, Services: []request.Service{{}}},
+		"services":  &servicesPage{base: base{User: u}, Services: []serviceView{{}}},
 	}
 }
