@@ -318,11 +318,41 @@ func TestDivisionOverdueOnTheWeb(t *testing.T) {
 		if p = region.get("/desk?division=Agra+Divison"); p.status != http.StatusBadRequest || !p.has("Did you mean: Agra Division") {
 			t.Errorf("a misspelt Division: %d", p.status)
 		}
-		// Agra's own staff see the same list, with the bulk form.
-		if p = w.loggedIn(t, "agra").get("/desk?overdue=1"); !p.has(agra[0]) || !p.has(agra[1]) || p.has(recent) || !p.has(`form="bulk"`) {
+		// Agra's own staff see the same list, with the bulk form; their whole desk marks the
+		// overdue requests only.
+		own := w.loggedIn(t, "agra")
+		if p = own.get("/desk?overdue=1"); !p.has(agra[0]) || !p.has(agra[1]) || p.has(recent) || !p.has(`form="bulk"`) {
 			t.Errorf("the Division's overdue list: %d", p.status)
 		}
+		if p = own.get("/desk"); !p.has(recent) || strings.Count(p.body, `<span class="overdue">Overdue</span>`) != 2 {
+			t.Errorf("the Division's desk marks %d overdue, want 2", strings.Count(p.body, `<span class="overdue">Overdue</span>`))
+		}
 	})
+}
+
+// TestRequestPageTarget: a request's page says its service's target and when it is
+// expected, and that it is overdue once it is; a new target shows at once.
+func TestRequestPageTarget(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, testenv.SQLite(t))
+	w.SetTime(time.Date(2030, 3, 4, 4, 35, 0, 0, time.UTC)) // 10:05 IST
+	ref := w.submit(t, "282001", "9811111111").Reference.String()
+	b := w.loggedIn(t, "agra")
+	expected := `Target: 48 hours · expected by <time datetime="2030-03-06T10:05&#43;05:30">6 Mar 2030, 10:05</time> IST`
+	w.SetTime(time.Date(2030, 3, 6, 5, 29, 59, 0, time.UTC)) // 10:59:59 IST, 6 Mar: due, not yet counted overdue
+	if p := b.get("/desk/requests/" + ref); !p.has(expected + "</p>") {
+		t.Errorf("before it is overdue:\n%s", between(p.body, "<h1>", "</dl>"))
+	}
+	w.SetTime(time.Date(2030, 3, 6, 5, 30, 0, 0, time.UTC)) // 11:00 IST: the end of its hour plus 48 hours
+	if p := b.get("/desk/requests/" + ref); !p.has(expected + ` · <strong class="overdue">Overdue</strong></p>`) {
+		t.Errorf("overdue:\n%s", between(p.body, "<h1>", "</dl>"))
+	}
+	if err := w.desk.SetServiceTarget(context.Background(), w.users["admin"], "emoney_order", 72); err != nil {
+		t.Fatal(err)
+	}
+	if p := b.get("/desk/requests/" + ref); !p.has(`Target: 72 hours · expected by <time datetime="2030-03-07T10:05&#43;05:30">7 Mar 2030, 10:05</time> IST</p>`) {
+		t.Errorf("after the target changed:\n%s", between(p.body, "<h1>", "</dl>"))
+	}
 }
 
 // between returns the text of s between the first before and the next after.

@@ -98,6 +98,17 @@ func (s *BackOffice) serviceNames(ctx context.Context) (map[string]string, []req
 	return names, all, err
 }
 
+// targetOf is the target time of the service with this code; the default for a code the
+// catalogue lacks.
+func targetOf(services []request.Service, code string) time.Duration {
+	for _, svc := range services {
+		if svc.Code == code {
+			return svc.Target()
+		}
+	}
+	return request.DefaultTarget
+}
+
 func newRow(r request.Request, services map[string]string) rowView {
 	return rowView{
 		Reference: r.Reference.String(), URL: requestURL(r.Reference), Created: r.CreatedAt,
@@ -188,14 +199,10 @@ func (s *BackOffice) queue(w http.ResponseWriter, r *http.Request, u *user) {
 				URL: deskURL("/desk", v, ""), Current: slices.Equal(f.Statuses, []request.Status{st})})
 		}
 	}
-	targets := make(map[string]time.Duration, len(services))
-	for _, svc := range services {
-		targets[svc.Code] = svc.Target()
-	}
 	now := s.desk.Now()
 	for _, req := range result.Requests {
 		row := newRow(req, names)
-		row.Overdue = req.Overdue(cmp.Or(targets[req.ServiceCode], request.DefaultTarget), now)
+		row.Overdue = req.Overdue(targetOf(services, req.ServiceCode), now)
 		page.Rows = append(page.Rows, row)
 	}
 	if result.Next != "" {
