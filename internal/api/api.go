@@ -349,31 +349,43 @@ type publicRequestJSON struct {
 	Circle       string      `json:"circle"`
 	CreatedAt    time.Time   `json:"created_at"`
 	UpdatedAt    time.Time   `json:"updated_at"`
+	ExpectedBy   time.Time   `json:"expected_by"` // submission + the service's target time
 	History      []eventJSON `json:"history"`
 }
 
 func (a *API) publicView(ctx context.Context, reqs []request.Request) ([]publicRequestJSON, error) {
 	out := make([]publicRequestJSON, len(reqs))
 	for i, req := range reqs {
-		name, err := a.intake.Catalogue().Name(ctx, req.ServiceCode)
+		svc, err := a.serviceOf(ctx, req.ServiceCode)
 		if err != nil {
 			return nil, err
 		}
-		out[i] = publicViewOf(req, name)
+		out[i] = publicViewOf(req, svc)
 	}
 	return out, nil
 }
 
-// publicViewOf is the public view of req, whose service is called serviceName.
-func publicViewOf(req request.Request, serviceName string) publicRequestJSON {
+// serviceOf is the service with this code, for its name and target time; a code the
+// catalogue lacks is named by itself and has the default target.
+func (a *API) serviceOf(ctx context.Context, code string) (request.Service, error) {
+	svc, ok, err := a.intake.Catalogue().Service(ctx, code)
+	if err == nil && !ok {
+		svc = request.Service{Code: code, Name: code}
+	}
+	return svc, err
+}
+
+// publicViewOf is the public view of req, of the service svc.
+func publicViewOf(req request.Request, svc request.Service) publicRequestJSON {
 	history := make([]eventJSON, len(req.History))
 	for j, e := range req.History {
 		history[j] = eventJSON{Status: string(e.Status), Label: e.Status.Label(), At: e.At}
 	}
-	return publicRequestJSON{Reference: req.Reference.String(), Service: req.ServiceCode, ServiceName: serviceName,
+	return publicRequestJSON{Reference: req.Reference.String(), Service: req.ServiceCode, ServiceName: svc.Name,
 		Status: string(req.Status), StatusLabel: req.Status.Label(), NameInitials: request.Initials(req.Name),
 		MobileMasked: request.MaskMobile(req.Mobile), Pincode: req.Pincode, Division: req.Division,
-		Region: optional(req.Region), Circle: req.Circle, CreatedAt: req.CreatedAt, UpdatedAt: req.UpdatedAt, History: history}
+		Region: optional(req.Region), Circle: req.Circle, CreatedAt: req.CreatedAt, UpdatedAt: req.UpdatedAt,
+		ExpectedBy: request.ExpectedBy(req.CreatedAt, svc.Target()), History: history}
 }
 
 func (a *API) getRequest(w http.ResponseWriter, r *http.Request) {
@@ -394,23 +406,18 @@ func (a *API) getRequest(w http.ResponseWriter, r *http.Request) {
 
 // writePublicRequest answers with the public view of one request.
 func (a *API) writePublicRequest(w http.ResponseWriter, r *http.Request, req request.Request) {
-	name, err := a.intake.Catalogue().Name(r.Context(), req.ServiceCode)
+	svc, err := a.serviceOf(r.Context(), req.ServiceCode)
 	if err != nil {
 		a.internalError(w, r, err)
 		return
 	}
 	w.Header()["Cache-Control"] = noStore
-	if !appendable(req) {
-		view, err := a.publicView(r.Context(), []request.Request{req})
-		if err != nil {
-			a.internalError(w, r, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, view[0])
+	if !appendable(req, svc) {
+		writeJSON(w, http.StatusOK, publicViewOf(req, svc))
 		return
 	}
 	bp := buffers.Get().(*[]byte)
-	b := appendPublicRequest(*bp, req, name)
+	b := appendPublicRequest(*bp, req, svc)
 	writeAppended(w, http.StatusOK, bp, append(b, '\n'))
 }
 
@@ -507,27 +514,32 @@ func (a *API) listRequestsByMobile(w http.ResponseWriter, r *http.Request) {
 	}
 	normalized, _ := request.NormalizeMobile(mobile)
 	w.Header()["Cache-Control"] = noStore
-	if !slices.ContainsFunc(reqs, func(req request.Request) bool { return !appendable(req) }) {
-		bp := buffers.Get().(*[]byte)
-		var tmp [32]byte
-		b := append(*bp, `{"mobile_masked":"`...)
-		b = appendEscaped(b, request.AppendMaskedMobile(tmp[:0], normalized))
-		b = append(b, `","requests":[`...)
-		for i, req := range reqs {
-			name, err := a.intake.Catalogue().Name(r.Context(), req.ServiceCode)
-			if err != nil {
-				buffers.Put(bp)
-				a.internalError(w, r, err)
-				return
-			}
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendPublicRequest(b, req, name)
+	bp := buffers.Get().(*[]byte)
+	var tmp [32]byte
+	b := append(*bp, `{"mobile_masked":"`...)
+	b = appendEscaped(b, request.AppendMaskedMobile(tmp[:0], normalized))
+	b = append(b, `","requests":[`...)
+	for i, req := range reqs {
+		svc, err := a.serviceOf(r.Context(), req.ServiceCode)
+		if err != nil {
+			buffers.Put(bp)
+			a.internalError(w, r, err)
+			return
 		}
+		if !appendable(req, svc) {
+			b = nil // encoding/json answers, below
+			break
+		}
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendPublicRequest(b, req, svc)
+	}
+	if b != nil {
 		writeAppended(w, http.StatusOK, bp, append(b, "]}\n"...))
 		return
 	}
+	buffers.Put(bp)
 	view, err := a.publicView(r.Context(), reqs)
 	if err != nil {
 		a.internalError(w, r, err)

@@ -40,16 +40,16 @@ func writeAppended(w http.ResponseWriter, status int, bp *[]byte, body []byte) {
 	}
 }
 
-// appendPublicRequest appends the JSON object of publicRequestJSON for req, whose service is
-// called serviceName, as encoding/json writes it.
-func appendPublicRequest(b []byte, req request.Request, serviceName string) []byte {
+// appendPublicRequest appends the JSON object of publicRequestJSON for req, of the service
+// svc, as encoding/json writes it.
+func appendPublicRequest(b []byte, req request.Request, svc request.Service) []byte {
 	var tmp [64]byte
 	b = append(b, `{"reference":"`...)
 	b = appendEscaped(b, req.Reference.AppendPrinted(tmp[:0]))
 	b = append(b, `","service":`...)
 	b = appendString(b, req.ServiceCode)
 	b = append(b, `,"service_name":`...)
-	b = appendString(b, serviceName)
+	b = appendString(b, svc.Name)
 	b = append(b, `,"status":`...)
 	b = appendString(b, string(req.Status))
 	b = append(b, `,"status_label":`...)
@@ -74,6 +74,8 @@ func appendPublicRequest(b []byte, req request.Request, serviceName string) []by
 	b = appendTime(b, req.CreatedAt)
 	b = append(b, `,"updated_at":`...)
 	b = appendTime(b, req.UpdatedAt)
+	b = append(b, `,"expected_by":`...)
+	b = appendTime(b, request.ExpectedBy(req.CreatedAt, svc.Target()))
 	b = append(b, `,"history":[`...)
 	for i, e := range req.History {
 		if i > 0 {
@@ -90,11 +92,11 @@ func appendPublicRequest(b []byte, req request.Request, serviceName string) []by
 	return append(b, "]}"...)
 }
 
-// appendable says whether appendPublicRequest can write req: encoding/json refuses a time
-// whose year has not four digits, and so must the answer (the caller then uses
-// encoding/json, which answers as it always did).
-func appendable(req request.Request) bool {
-	if !jsonTime(req.CreatedAt) || !jsonTime(req.UpdatedAt) {
+// appendable says whether appendPublicRequest can write req, of the service svc:
+// encoding/json refuses a time whose year has not four digits, and so must the answer (the
+// caller then uses encoding/json, which answers as it always did).
+func appendable(req request.Request, svc request.Service) bool {
+	if !jsonTime(req.CreatedAt) || !jsonTime(req.UpdatedAt) || !jsonTime(request.ExpectedBy(req.CreatedAt, svc.Target())) {
 		return false
 	}
 	for _, e := range req.History {

@@ -25,11 +25,12 @@ func encoded(t testing.TB, v any) string {
 // The hand-written answer is byte for byte encoding/json's.
 func FuzzAppendPublicRequest(f *testing.F) {
 	f.Add("DS7KQ4M9XP3C", "emoney_order", "e-Money Order", "Asha Devi", "9876543210", "110001", "New Delhi GPO",
-		"", "Delhi", "in_progress", int64(1764000000123456789), int64(1764000000000000000), 2, "ई-मनी ऑर्डर")
+		"", "Delhi", "in_progress", int64(1764000000123456789), int64(1764000000000000000), 2, "ई-मनी ऑर्डर", 0)
 	f.Add("odd\x00<>&\"\\", "a\u2028b\u2029", "\xff\xfe", "  आशा   देवी \t", "12", "\n\r\t\b\f\x01\x1f\x7f", "<script>",
-		"Region & Co", "Circle\u00a0", "weird", int64(-1), int64(0), 0, "नाम")
+		"Region & Co", "Circle\u00a0", "weird", int64(-1), int64(0), 0, "नाम", 720)
 	f.Fuzz(func(t *testing.T, ref, service, serviceName, name, mobile, pincode, division, region, circle, status string,
-		created, updated int64, events int, extra string) {
+		created, updated int64, events int, extra string, target int) {
+		svc := request.Service{Name: serviceName, TargetHours: target % (request.TargetHoursMax + 1)}
 		req := request.Request{Reference: request.Reference(ref), ServiceCode: service, Name: name, Mobile: mobile,
 			Pincode: pincode, Division: division, Region: region, Circle: circle, Status: request.Status(status),
 			CreatedAt: time.Unix(0, created).UTC(), UpdatedAt: time.Unix(0, updated).In(request.IST)}
@@ -38,11 +39,11 @@ func FuzzAppendPublicRequest(f *testing.F) {
 				request.StatusNotServiceable, request.StatusCancelled, request.Status(extra)}[i]
 			req.History = append(req.History, request.Event{Status: st, At: time.Unix(0, created+int64(i)*1e9+int64(i)).UTC(), Remarks: extra})
 		}
-		if !appendable(req) {
+		if !appendable(req, svc) {
 			t.Skip()
 		}
-		want := encoded(t, publicViewOf(req, serviceName))
-		if got := string(append(appendPublicRequest(nil, req, serviceName), '\n')); got != want {
+		want := encoded(t, publicViewOf(req, svc))
+		if got := string(append(appendPublicRequest(nil, req, svc), '\n')); got != want {
 			t.Errorf("appended:\n%s\nencoding/json:\n%s", got, want)
 		}
 	})
@@ -84,10 +85,15 @@ func TestAppendTimeLikeEncodingJSON(t *testing.T) {
 			t.Errorf("appendTime(%v) = %s, want %s", tm, got, want)
 		}
 	}
-	if appendable(request.Request{CreatedAt: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}) {
+	if appendable(request.Request{CreatedAt: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}, request.Service{}) {
 		t.Error("a year of five digits is appendable; encoding/json refuses it")
 	}
+	if appendable(request.Request{CreatedAt: time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)}, request.Service{TargetHours: 48}) {
+		t.Error("an expected date in a year of five digits is appendable; encoding/json refuses it")
+	}
 }
+
+var emoneyOrder = request.Service{Code: "emoney_order", Name: "e-Money Order", TargetHours: 48}
 
 // A lookup's answer costs no allocation once the buffer pool is warm.
 func TestAppendPublicRequestAllocations(t *testing.T) {
@@ -95,7 +101,7 @@ func TestAppendPublicRequestAllocations(t *testing.T) {
 		Pincode: "110001", Division: "New Delhi GPO", Circle: "Delhi", Status: request.StatusSubmitted,
 		CreatedAt: time.Now().UTC(), UpdatedAt: time.Now().UTC(), History: []request.Event{{Status: request.StatusSubmitted, At: time.Now().UTC()}}}
 	buf := make([]byte, 0, 1024)
-	if n := testing.AllocsPerRun(100, func() { buf = appendPublicRequest(buf[:0], req, "e-Money Order") }); n != 0 {
+	if n := testing.AllocsPerRun(100, func() { buf = appendPublicRequest(buf[:0], req, emoneyOrder) }); n != 0 {
 		t.Errorf("%v allocations per answer", n)
 	}
 }
@@ -109,15 +115,15 @@ func BenchmarkPublicAnswer(b *testing.B) {
 	b.Run("encoding-json", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			_ = json.NewEncoder(io.Discard).Encode(publicViewOf(req, "e-Money Order"))
+			_ = json.NewEncoder(io.Discard).Encode(publicViewOf(req, emoneyOrder))
 		}
 	})
 	b.Run("appended", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			bp := buffers.Get().(*[]byte)
-			if appendable(req) {
-				*bp = append(appendPublicRequest((*bp)[:0], req, "e-Money Order"), '\n')
+			if appendable(req, emoneyOrder) {
+				*bp = append(appendPublicRequest((*bp)[:0], req, emoneyOrder), '\n')
 			}
 			_, _ = io.Discard.Write(*bp)
 			buffers.Put(bp)

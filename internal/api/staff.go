@@ -178,6 +178,7 @@ type staffRequestJSON struct {
 	AssignedTo  *string          `json:"assigned_to"`
 	CreatedAt   time.Time        `json:"created_at"`
 	UpdatedAt   time.Time        `json:"updated_at"`
+	ExpectedBy  time.Time        `json:"expected_by"` // submission + the service's target time
 	History     []staffEventJSON `json:"history"`
 	// Version counts the request's changes; a status change can be made conditional on it
 	// (expected_version, or If-Match with the ETag).
@@ -189,12 +190,14 @@ type staffRequestJSON struct {
 	Notifications *[]notificationJSON `json:"notifications,omitempty"`
 }
 
-func staffView(actor desk.Actor, r request.Request, serviceNames map[string]string) staffRequestJSON {
-	v := staffRequestJSON{Reference: r.Reference.String(), Service: r.ServiceCode, ServiceName: serviceNames[r.ServiceCode],
+func staffView(actor desk.Actor, r request.Request, services map[string]request.Service) staffRequestJSON {
+	svc := services[r.ServiceCode] // unknown: no name, the default target
+	v := staffRequestJSON{Reference: r.Reference.String(), Service: r.ServiceCode, ServiceName: svc.Name,
 		Status: string(r.Status), StatusLabel: r.Status.Label(), Name: r.Name, Address: r.Address, Pincode: r.Pincode,
 		Mobile: r.Mobile, Email: r.Email, Details: optional(r.Details), Language: string(r.Language), Division: r.Division,
 		Region: optional(r.Region), Circle: r.Circle, District: r.District, State: r.State, AssignedTo: optional(r.AssignedTo),
-		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, History: make([]staffEventJSON, len(r.History)), Version: r.Version(),
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, ExpectedBy: request.ExpectedBy(r.CreatedAt, svc.Target()),
+		History: make([]staffEventJSON, len(r.History)), Version: r.Version(),
 		NextStatuses: []string{}}
 	for i, e := range r.History {
 		v.History[i] = staffEventJSON{Status: string(e.Status), Label: e.Status.Label(), At: e.At,
@@ -252,14 +255,14 @@ func (a *API) listDeskRequests(w http.ResponseWriter, r *http.Request, actor des
 		a.deskFailed(w, r, err)
 		return
 	}
-	a.writeStaffJSON(w, r, func(names map[string]string) any {
+	a.writeStaffJSON(w, r, func(services map[string]request.Service) any {
 		out := deskPageJSON{Requests: make([]staffRequestJSON, len(page.Requests)), Next: optional(page.Next)}
 		if c := page.Counts; c != nil {
 			out.Counts = &countsJSON{Submitted: c[request.StatusSubmitted], InProgress: c[request.StatusInProgress],
 				Completed: c[request.StatusCompleted], NotServiceable: c[request.StatusNotServiceable], Cancelled: c[request.StatusCancelled]}
 		}
 		for i, req := range page.Requests {
-			out.Requests[i] = staffView(actor, req, names)
+			out.Requests[i] = staffView(actor, req, services)
 		}
 		return out
 	})
@@ -274,8 +277,8 @@ func (a *API) getDeskRequest(w http.ResponseWriter, r *http.Request, actor desk.
 		return
 	}
 	w.Header().Set("ETag", etag(req.Version()))
-	a.writeStaffJSON(w, r, func(names map[string]string) any {
-		view := staffView(actor, req, names)
+	a.writeStaffJSON(w, r, func(services map[string]request.Service) any {
+		view := staffView(actor, req, services)
 		n := messagesView(msgs)
 		view.Notifications = &n
 		return view
@@ -339,19 +342,19 @@ func (a *API) changeRequestStatus(w http.ResponseWriter, r *http.Request, actor 
 		return
 	}
 	w.Header().Set("ETag", etag(changed.Version()))
-	a.writeStaffJSON(w, r, func(names map[string]string) any { return staffView(actor, changed, names) })
+	a.writeStaffJSON(w, r, func(services map[string]request.Service) any { return staffView(actor, changed, services) })
 }
 
-// writeStaffJSON answers 200 with what view builds, given the services' names. Staff answers
-// carry personal data: no cache may keep them.
-func (a *API) writeStaffJSON(w http.ResponseWriter, r *http.Request, view func(serviceNames map[string]string) any) {
-	names, err := a.serviceNames(r.Context())
+// writeStaffJSON answers 200 with what view builds, given the services by code. Staff
+// answers carry personal data: no cache may keep them.
+func (a *API) writeStaffJSON(w http.ResponseWriter, r *http.Request, view func(services map[string]request.Service) any) {
+	services, err := a.servicesByCode(r.Context())
 	if err != nil {
 		a.internalError(w, r, err)
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, view(names))
+	writeJSON(w, http.StatusOK, view(services))
 }
 
 // deskFailed answers an error of the desk.
@@ -373,10 +376,18 @@ func (a *API) deskFailed(w http.ResponseWriter, r *http.Request, err error) {
 	}
 }
 
-// serviceNames maps every service's code to its name, including services switched off since
-// (a request keeps its service).
-func (a *API) serviceNames(ctx context.Context) (map[string]string, error) {
-	return a.intake.Catalogue().Names(ctx)
+// servicesByCode maps every service's code to the service, including services switched off
+// since (a request keeps its service).
+func (a *API) servicesByCode(ctx context.Context) (map[string]request.Service, error) {
+	all, err := a.intake.Catalogue().All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]request.Service, len(all))
+	for _, svc := range all {
+		out[svc.Code] = svc
+	}
+	return out, nil
 }
 
 // writeForbidden answers an account that may see a request but not do what it asked.

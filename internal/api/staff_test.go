@@ -486,3 +486,83 @@ func TestConditionalStatusChange(t *testing.T) {
 		}
 	})
 }
+
+// TestExpectedBy: tracking and the staff API say when a request is expected, submission plus
+// its service's target, following a target the admin changes; the staff desk filters to
+// the overdue and to a Division of the account's part.
+func TestExpectedBy(t *testing.T) {
+	t.Parallel()
+	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
+		s := newStaffAPI(t, st)
+		ctx := context.Background()
+		if err := s.world.Desk.SetServiceTarget(ctx, s.world.Actors["admin"], "aeps_cash", 6); err != nil {
+			t.Fatal(err)
+		}
+		emoney := s.submit(agraPincode, "9811111111")
+		r := s.do(http.MethodPost, "/api/v1/requests", submissionJSON(map[string]any{"pincode": agraPincode, "mobile": "9811111111",
+			"service": "aeps_cash"}), nil)
+		var c createdJSON
+		r.decode(t, &c)
+		aeps := c.Reference
+		token := s.login("agra")
+		check := func(ref string, target time.Duration) {
+			t.Helper()
+			saved, err := s.saved(ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := saved.CreatedAt.Add(target)
+			var view publicRequestJSON
+			r := s.get("/api/v1/requests/" + ref)
+			r.decode(t, &view)
+			r.encodedAsBefore(t, view)
+			if !view.ExpectedBy.Equal(want) {
+				t.Errorf("tracking %s: expected_by %v, want %v", ref, view.ExpectedBy, want)
+			}
+			var list requestListJSON
+			s.get("/api/v1/requests?mobile=9811111111").decode(t, &list)
+			for _, v := range list.Requests {
+				if v.Reference == ref && !v.ExpectedBy.Equal(want) {
+					t.Errorf("tracking by mobile %s: expected_by %v, want %v", ref, v.ExpectedBy, want)
+				}
+			}
+			var staffView staffRequestJSON
+			s.as(token, http.MethodGet, "/api/v1/desk/requests/"+ref, "").decode(t, &staffView)
+			if !staffView.ExpectedBy.Equal(want) {
+				t.Errorf("staff API %s: expected_by %v, want %v", ref, staffView.ExpectedBy, want)
+			}
+		}
+		check(emoney, 48*time.Hour)
+		check(aeps, 6*time.Hour)
+		if err := s.world.Desk.SetServiceTarget(ctx, s.world.Actors["admin"], "emoney_order", 12); err != nil {
+			t.Fatal(err)
+		}
+		check(emoney, 12*time.Hour)
+
+		overdue := func() []string {
+			t.Helper()
+			var page deskPageJSON
+			r := s.as(token, http.MethodGet, "/api/v1/desk/requests?overdue=1&division=agra+division", "")
+			r.decode(t, &page)
+			var refs []string
+			for _, req := range page.Requests {
+				refs = append(refs, req.Reference)
+			}
+			if r.status != http.StatusOK || page.Counts == nil || page.Counts.Submitted != len(refs) {
+				t.Errorf("overdue: %d %s", r.status, r.body)
+			}
+			return refs
+		}
+		if got := overdue(); len(got) != 0 {
+			t.Errorf("overdue at once: %v", got)
+		}
+		s.advance(7 * time.Hour) // past 6 hours after the end of the hour of submission
+		if got := overdue(); !slices.Equal(got, []string{aeps}) {
+			t.Errorf("overdue after 7 hours: %v, want the cash withdrawal only", got)
+		}
+		r = s.as(token, http.MethodGet, "/api/v1/desk/requests?division=Mathura+Division", "")
+		if p := wantProblem(t, "another Division", r, http.StatusUnprocessableEntity, CodeValidation); !strings.Contains(p.Errors["division"], "outside your part of the hierarchy") {
+			t.Errorf("another Division: %v", p.Errors)
+		}
+	})
+}

@@ -237,19 +237,73 @@ func (s *BackOffice) auditLog(w http.ResponseWriter, r *http.Request, u *user) {
 	s.render(w, r, http.StatusOK, "audit", page)
 }
 
-// servicesPage lists the catalogue, each service with a switch.
+// servicesPage lists the catalogue, each service with a switch and its target time.
 type servicesPage struct {
 	base
-	Services []request.Service
+	Services []serviceView
+	Summary  []string // what is wrong with the target asked for
+}
+
+// serviceView is a service with the form of its target time: as typed when it came back
+// with a mistake, else as it is.
+type serviceView struct {
+	request.Service
+	TargetURL string
+	Target    field
 }
 
 func (s *BackOffice) serviceList(w http.ResponseWriter, r *http.Request, u *user) {
+	s.renderServices(w, r, u, http.StatusOK, "", "", "")
+}
+
+// renderServices shows the catalogue; code, typed and msg are a target that came back with
+// a mistake.
+func (s *BackOffice) renderServices(w http.ResponseWriter, r *http.Request, u *user, status int, code, typed, msg string) {
 	all, err := s.desk.Catalogue().All(r.Context())
 	if err != nil {
 		s.fail(w, r, u, "list services", err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "services", &servicesPage{base: s.base(r, u, "Services", navServices), Services: all})
+	title := "Services"
+	if msg != "" {
+		title = "Error: " + title
+	}
+	page := &servicesPage{base: s.base(r, u, title, navServices)}
+	for _, svc := range all {
+		v := serviceView{Service: svc, TargetURL: "/admin/services/" + url.PathEscape(svc.Code) + "/target",
+			Target: field{Name: "target-" + svc.Code, Value: strconv.Itoa(int(svc.Target() / time.Hour))}}
+		if svc.Code == code {
+			v.Target.Value, v.Target.Error = typed, msg
+			page.Summary = []string{svc.Name + ": " + msg}
+		}
+		page.Services = append(page.Services, v)
+	}
+	s.render(w, r, status, "services", page)
+}
+
+// setServiceTarget sets a service's target time: at once on this instance, within
+// catalogue.TTL on the others. A target that cannot be comes back with what was typed.
+func (s *BackOffice) setServiceTarget(w http.ResponseWriter, r *http.Request, u *user) {
+	if !s.readForm(w, r, u) {
+		return
+	}
+	code := r.PathValue("code")
+	typed := r.PostForm.Get(request.FieldTargetHours)
+	hours, err := request.ParseTargetHours(typed)
+	if err == nil {
+		err = s.desk.SetServiceTarget(r.Context(), u.Actor, code, hours)
+	}
+	var invalid *request.ValidationError
+	switch {
+	case errors.As(err, &invalid):
+		s.renderServices(w, r, u, http.StatusUnprocessableEntity, code, typed, invalid.Fields[request.FieldTargetHours])
+		return
+	case err != nil:
+		s.fail(w, r, u, "set service target", err)
+		return
+	}
+	s.setFlash(r.Context(), fmt.Sprintf("The target of %q is %d hours: overdue and expected dates follow it from now on.", code, hours), false)
+	http.Redirect(w, r, "/admin/services", http.StatusSeeOther)
 }
 
 // setServiceActive switches a service on or off: at once on this instance, within

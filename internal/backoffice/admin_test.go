@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/doorstep-post/doorstep/internal/audit"
+	"github.com/doorstep-post/doorstep/internal/catalogue"
 	"github.com/doorstep-post/doorstep/internal/store"
 	"github.com/doorstep-post/doorstep/internal/testenv"
 )
@@ -121,6 +122,49 @@ func TestAdminServices(t *testing.T) {
 		t.Errorf("unknown service: %d", p.status)
 	}
 	if e := w.audit(t, audit.Query{Action: "service_active"}); len(e) != 1 || e[0].Target != "emoney_order" {
+		t.Errorf("audit %+v", e)
+	}
+}
+
+// TestAdminServiceTargets: an admin sets a service's target on the services page; a target
+// that cannot be comes back beside its field, as typed, and changes nothing.
+func TestAdminServiceTargets(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, testenv.SQLite(t))
+	target := func(code string) int {
+		t.Helper()
+		svc, ok, err := catalogue.New(w.st).Service(context.Background(), code) // fresh from the database
+		if err != nil || !ok {
+			t.Fatalf("service %s: %v, %v", code, ok, err)
+		}
+		return svc.TargetHours
+	}
+	b := w.loggedIn(t, "admin")
+	if p := b.get("/admin/services"); !p.has(`action="/admin/services/aeps_cash/target"`) || !p.has(`id="target-aeps_cash" name="target_hours" value="48"`) {
+		t.Fatalf("services page without the targets: %d %s", p.status, p.body)
+	}
+	p := b.post("/admin/services/aeps_cash/target", url.Values{"target_hours": {" 6 "}})
+	if p.url.Path != "/admin/services" || !p.has("is 6 hours") || !p.has(`id="target-aeps_cash" name="target_hours" value="6"`) {
+		t.Fatalf("set target: %d at %s", p.status, p.url)
+	}
+	if got := target("aeps_cash"); got != 6 {
+		t.Errorf("stored target %d h, want 6", got)
+	}
+	for _, typed := range []string{"0", "721", "two days", ""} {
+		p = b.post("/admin/services/aeps_cash/target", url.Values{"target_hours": {typed}})
+		if p.status != http.StatusUnprocessableEntity || !p.has("A target is a whole number of hours from 1 to 720.") ||
+			!p.has(`id="target-aeps_cash" name="target_hours" value="`+typed+`" inputmode="numeric" maxlength="4" class="input-short" aria-invalid="true" aria-describedby="target-aeps_cash-error"`) ||
+			!p.has(`id="target-emoney_order" name="target_hours" value="48"`) || !p.has("<title>Error: ") {
+			t.Errorf("target %q: %d, want the message beside the field, with what was typed\n%s", typed, p.status, p.body)
+		}
+	}
+	if got := target("aeps_cash"); got != 6 {
+		t.Errorf("after refused targets: %d h, want 6 still", got)
+	}
+	if p = b.post("/admin/services/no_such/target", url.Values{"target_hours": {"24"}}); p.status != http.StatusNotFound {
+		t.Errorf("unknown service: %d", p.status)
+	}
+	if e := w.audit(t, audit.Query{Action: "service_target"}); len(e) != 1 || e[0].Target != "aeps_cash" || e[0].Details != "48 -> 6 hours" || e[0].Actor != "admin" {
 		t.Errorf("audit %+v", e)
 	}
 }

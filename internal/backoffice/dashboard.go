@@ -342,16 +342,10 @@ func linkIf(to func(url.Values) string, extra url.Values) string {
 	return to(extra)
 }
 
-// The desk's filters by Division and by being overdue.
-const (
-	deskParamDivision = "division"
-	deskParamOverdue  = "overdue"
-)
-
 // divisionDeskURL is a Division's requests on the desk, filtered further by extra (open ones when
 // extra names no status).
 func divisionDeskURL(division string, extra url.Values) string {
-	v := url.Values{deskParamDivision: {division}}
+	v := url.Values{desk.ParamDivision: {division}}
 	for k, vals := range extra {
 		v[k] = vals
 	}
@@ -368,7 +362,7 @@ func receivedFilter(p dashboard.Period, service string) url.Values {
 }
 
 func overdueFilter(service string) url.Values {
-	v := url.Values{deskParamOverdue: {"1"}}
+	v := url.Values{desk.ParamOverdue: {"1"}}
 	if service != "" {
 		v.Set(desk.ParamService, service)
 	}

@@ -3,6 +3,7 @@ package backoffice_test
 import (
 	"context"
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"slices"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/doorstep-post/doorstep/internal/audit"
+	"github.com/doorstep-post/doorstep/internal/dashboard"
 	"github.com/doorstep-post/doorstep/internal/desk"
 	"github.com/doorstep-post/doorstep/internal/request"
 	"github.com/doorstep-post/doorstep/internal/store"
@@ -243,6 +245,114 @@ func TestQueue(t *testing.T) {
 			t.Errorf("region's bulk: %d", p.status)
 		}
 	})
+}
+
+// TestDivisionOverdueOnTheWeb: the dashboard's link from a Division's row, the Division's
+// overdue requests, opens on a Region's desk read-only, with the filters shown, kept across
+// pages and exports, and as many rows as the dashboard counts; a Division outside the
+// Region's part gets a message and nothing of it.
+func TestDivisionOverdueOnTheWeb(t *testing.T) {
+	t.Parallel()
+	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
+		w := newWorld(t, st)
+		ctx := context.Background()
+		t0 := time.Date(2030, 3, 4, 4, 30, 0, 0, time.UTC) // 10:00 IST
+		var agra []string
+		for i := range 3 {
+			w.SetTime(t0.Add(time.Duration(i) * time.Minute))
+			agra = append(agra, w.submit(t, "282001", fmt.Sprintf("98111111%02d", i)).Reference.String())
+		}
+		mathura := w.submit(t, "281001", "9822222222").Reference.String()
+		for _, to := range []request.Status{request.StatusInProgress, request.StatusCompleted} {
+			if _, err := w.desk.Change(ctx, w.users["agra"], agra[2], request.Change{To: to}, desk.AnyVersion); err != nil {
+				t.Fatal(err)
+			}
+		}
+		w.SetTime(t0.Add(50 * time.Hour))
+		recent := w.submit(t, "282001", "9811111199").Reference.String()
+		fig, err := w.Dashboard.View(ctx, w.users["agra.region"].Account, "region:Agra Region", dashboard.Period{From: dashboard.DayOf(t0), To: dashboard.DayOf(w.Now())})
+		if err != nil || len(fig.Children) == 0 || fig.Children[0].Unit.Name != "Agra Division" || fig.Children[0].Overdue != 2 {
+			t.Fatalf("the dashboard's Agra Division row: %+v, %v", fig.Children, err)
+		}
+
+		region := w.loggedIn(t, "agra.region")
+		p := region.get("/desk?division=Agra+Division&overdue=1&limit=1")
+		if p.status != http.StatusOK || !p.has(agra[0]) || p.has(agra[1]) || p.has(mathura) || p.has(recent) {
+			t.Fatalf("first page: %d\n%s", p.status, p.body)
+		}
+		if !p.has(`<span class="overdue">Overdue</span>`) || p.has(`form="bulk"`) || p.has(`action="/desk/bulk"`) {
+			t.Error("the Region's list has no overdue marker, or a form to change the requests")
+		}
+		if !p.has(`id="division" name="division" value="Agra Division"`) || !p.has(`id="overdue" name="overdue" value="1" checked`) ||
+			!p.has("overdue only") || !p.has("; Agra Division</p>") {
+			t.Error("the filters are not shown as active")
+		}
+		if !p.has(`<span class="count">2</span> Submitted`) || !p.has(`<span class="count">0</span> Completed`) ||
+			!p.has(`href="/desk?division=Agra&#43;Division&amp;limit=1&amp;overdue=1&amp;status=submitted"`) {
+			t.Errorf("counts: not the dashboard's 2, or links that lose the filters\n%s", p.body)
+		}
+		next := html.UnescapeString(between(p.body, `<a href="`, `" rel="next">Next page`))
+		if !strings.Contains(next, "division=Agra+Division") || !strings.Contains(next, "overdue=1") {
+			t.Fatalf("next page link %q loses the filters", next)
+		}
+		p = region.get(next)
+		if !p.has(agra[1]) || p.has(agra[0]) || p.has(`rel="next"`) || p.has(`form="bulk"`) {
+			t.Errorf("second page (%s): wrong requests", next)
+		}
+		csv := html.UnescapeString(between(p.body, `<a href="`, `">CSV</a>`))
+		p = region.get(csv)
+		if p.status != http.StatusOK || !p.has(agra[0]) || !p.has(agra[1]) || p.has(agra[2]) || p.has(mathura) || p.has(recent) {
+			t.Errorf("export %s: %d\n%s", csv, p.status, p.body)
+		}
+		// The request's page, from the list, is read-only for the Region.
+		if p = region.get("/desk/requests/" + agra[0]); p.status != http.StatusOK || p.has("/status\"") || !p.has("you see it read-only") {
+			t.Errorf("the Region's request page: %d", p.status)
+		}
+
+		for _, path := range []string{"/desk?division=New+Delhi+GPO+Division&overdue=1", "/desk/export.csv?division=New+Delhi+GPO+Division"} {
+			if p = region.get(path); p.status != http.StatusBadRequest ||
+				!p.has("New Delhi GPO Division is outside your part of the hierarchy (Region: Agra Region).") || p.has(agra[0]) {
+				t.Errorf("%s: %d\n%s", path, p.status, p.body)
+			}
+		}
+		if p = region.get("/desk?division=Agra+Divison"); p.status != http.StatusBadRequest || !p.has("Did you mean: Agra Division") {
+			t.Errorf("a misspelt Division: %d", p.status)
+		}
+		// Agra's own staff see the same list, with the bulk form; their whole desk marks the
+		// overdue requests only.
+		own := w.loggedIn(t, "agra")
+		if p = own.get("/desk?overdue=1"); !p.has(agra[0]) || !p.has(agra[1]) || p.has(recent) || !p.has(`form="bulk"`) {
+			t.Errorf("the Division's overdue list: %d", p.status)
+		}
+		if p = own.get("/desk"); !p.has(recent) || strings.Count(p.body, `<span class="overdue">Overdue</span>`) != 2 {
+			t.Errorf("the Division's desk marks %d overdue, want 2", strings.Count(p.body, `<span class="overdue">Overdue</span>`))
+		}
+	})
+}
+
+// TestRequestPageTarget: a request's page says its service's target and when it is
+// expected, and that it is overdue once it is; a new target shows at once.
+func TestRequestPageTarget(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, testenv.SQLite(t))
+	w.SetTime(time.Date(2030, 3, 4, 4, 35, 0, 0, time.UTC)) // 10:05 IST
+	ref := w.submit(t, "282001", "9811111111").Reference.String()
+	b := w.loggedIn(t, "agra")
+	expected := `Target: 48 hours · expected by <time datetime="2030-03-06T10:05&#43;05:30">6 Mar 2030, 10:05</time> IST`
+	w.SetTime(time.Date(2030, 3, 6, 5, 29, 59, 0, time.UTC)) // 10:59:59 IST, 6 Mar: due, not yet counted overdue
+	if p := b.get("/desk/requests/" + ref); !p.has(expected + "</p>") {
+		t.Errorf("before it is overdue:\n%s", between(p.body, "<h1>", "</dl>"))
+	}
+	w.SetTime(time.Date(2030, 3, 6, 5, 30, 0, 0, time.UTC)) // 11:00 IST: the end of its hour plus 48 hours
+	if p := b.get("/desk/requests/" + ref); !p.has(expected + ` · <strong class="overdue">Overdue</strong></p>`) {
+		t.Errorf("overdue:\n%s", between(p.body, "<h1>", "</dl>"))
+	}
+	if err := w.desk.SetServiceTarget(context.Background(), w.users["admin"], "emoney_order", 72); err != nil {
+		t.Fatal(err)
+	}
+	if p := b.get("/desk/requests/" + ref); !p.has(`Target: 72 hours · expected by <time datetime="2030-03-07T10:05&#43;05:30">7 Mar 2030, 10:05</time> IST</p>`) {
+		t.Errorf("after the target changed:\n%s", between(p.body, "<h1>", "</dl>"))
+	}
 }
 
 // between returns the text of s between the first before and the next after.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -68,17 +69,24 @@ func (s *BackOffice) export(w http.ResponseWriter, r *http.Request, u *user, for
 		return
 	}
 	ctx := r.Context()
-	f, errs := desk.ParseFilter(r.URL.Query())
-	if len(errs) > 0 {
-		s.renderMessage(w, r, http.StatusBadRequest, u, "Error: Export", "The filter has mistakes: "+strings.Join(messages(errs), " "))
-		return
-	}
 	names, _, err := s.serviceNames(ctx)
 	if err != nil {
 		s.fail(w, r, u, "list services", err)
 		return
 	}
-	reqs, err := s.desk.Export(ctx, u.Actor, f, format)
+	f, errs := desk.ParseFilter(r.URL.Query())
+	var reqs []request.Request
+	if len(errs) == 0 {
+		reqs, err = s.desk.Export(ctx, u.Actor, f, format)
+		var invalid *request.ValidationError
+		if errors.As(err, &invalid) {
+			errs, err = invalid.Fields, nil
+		}
+	}
+	if len(errs) > 0 {
+		s.renderMessage(w, r, http.StatusBadRequest, u, "Error: Export", "The filter has mistakes: "+strings.Join(messages(errs), " "))
+		return
+	}
 	if err != nil {
 		s.fail(w, r, u, "export", err)
 		return

@@ -39,10 +39,14 @@ type queuePage struct {
 	CSVURL   string
 	XLSXURL  string
 	Bulk     *bulkForm // Division staff only
+
+	// DivisionField and RegionField show those filters: to accounts that watch more than
+	// one, and whenever a link gave one.
+	DivisionField, RegionField bool
 }
 
 var filterFields = []string{desk.ParamStatus, desk.ParamService, desk.ParamPincode, desk.ParamFrom, desk.ParamTo,
-	desk.ParamSearch, desk.ParamOrder}
+	desk.ParamSearch, desk.ParamOrder, desk.ParamDivision, desk.ParamRegion, desk.ParamOverdue}
 
 // countView is the number of requests in one status, as a link to them.
 type countView struct {
@@ -65,7 +69,8 @@ type rowView struct {
 	Status      string
 	StatusLabel string
 	AssignedTo  string
-	Version     int // what the bulk change was decided on
+	Version     int  // what the bulk change was decided on
+	Overdue     bool // still open past its service's target
 }
 
 // bulkForm moves the requests ticked in the list.
@@ -91,6 +96,17 @@ func (s *BackOffice) serviceNames(ctx context.Context) (map[string]string, []req
 	}
 	names, err := cat.Names(ctx)
 	return names, all, err
+}
+
+// targetOf is the target time of the service with this code; the default for a code the
+// catalogue lacks.
+func targetOf(services []request.Service, code string) time.Duration {
+	for _, svc := range services {
+		if svc.Code == code {
+			return svc.Target()
+		}
+	}
+	return request.DefaultTarget
 }
 
 func newRow(r request.Request, services map[string]string) rowView {
@@ -132,7 +148,23 @@ func (s *BackOffice) queue(w http.ResponseWriter, r *http.Request, u *user) {
 		s.fail(w, r, u, "list services", err)
 		return
 	}
+	var result desk.Page
+	if len(errs) == 0 {
+		// The desk checks what needs the directory: a Division or Region asked for.
+		result, err = s.desk.List(ctx, u.Actor, f)
+		var invalid *request.ValidationError
+		if errors.As(err, &invalid) {
+			errs, err = invalid.Fields, nil
+		}
+		if err != nil {
+			s.fail(w, r, u, "list requests", err)
+			return
+		}
+	}
 	page := &queuePage{base: s.base(r, u, "Requests", navDesk), Fields: fields(q, errs, filterFields...)}
+	role := u.Account.Role
+	page.DivisionField = role != staff.RoleDivision || f.Division != ""
+	page.RegionField = role == staff.RoleCircle || role == staff.RoleAdmin || f.Region != ""
 	page.Statuses = []option{{Value: "open", Label: "Open (submitted or in progress)"}, {Value: "all", Label: "All statuses"}}
 	for _, st := range statusOrder {
 		page.Statuses = append(page.Statuses, option{Value: string(st), Label: st.Label()})
@@ -151,14 +183,12 @@ func (s *BackOffice) queue(w http.ResponseWriter, r *http.Request, u *user) {
 		s.render(w, r, http.StatusBadRequest, "queue", page)
 		return
 	}
-	result, err := s.desk.List(ctx, u.Actor, f)
-	if err != nil {
-		s.fail(w, r, u, "list requests", err)
-		return
-	}
 	page.Showing = selectedLabel(page.Statuses) + ", " + strings.ToLower(selectedLabel(page.Orders))
 	if f.Service != "" {
 		page.Showing += ", " + selectedLabel(page.Services)
+	}
+	if f.Overdue {
+		page.Showing += ", overdue only"
 	}
 	filter := f.Values()
 	if result.Counts != nil {
@@ -169,8 +199,11 @@ func (s *BackOffice) queue(w http.ResponseWriter, r *http.Request, u *user) {
 				URL: deskURL("/desk", v, ""), Current: slices.Equal(f.Statuses, []request.Status{st})})
 		}
 	}
+	now := s.desk.Now()
 	for _, req := range result.Requests {
-		page.Rows = append(page.Rows, newRow(req, names))
+		row := newRow(req, names)
+		row.Overdue = req.Overdue(targetOf(services, req.ServiceCode), now)
+		page.Rows = append(page.Rows, row)
 	}
 	if result.Next != "" {
 		page.NextURL = deskURL("/desk", filter, result.Next)

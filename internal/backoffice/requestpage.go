@@ -50,6 +50,11 @@ type detailView struct {
 	AssignedTo  string
 	Created     time.Time
 	Updated     time.Time
+	// Where it stands against its service's target: hours, submission + target, and
+	// whether it is still open past it (request.Request.Overdue).
+	TargetHours int
+	ExpectedBy  time.Time
+	Overdue     bool
 }
 
 type eventView struct {
@@ -105,7 +110,7 @@ func (s *BackOffice) showRequest(w http.ResponseWriter, r *http.Request, u *user
 // renderRequest shows a request; form and errs are a change that came back with mistakes.
 func (s *BackOffice) renderRequest(w http.ResponseWriter, r *http.Request, u *user, status int, req request.Request,
 	msgs []desk.Message, form url.Values, errs request.FieldErrors, notice string) {
-	names, _, err := s.serviceNames(r.Context())
+	names, services, err := s.serviceNames(r.Context())
 	if err != nil {
 		s.fail(w, r, u, "list services", err)
 		return
@@ -123,6 +128,10 @@ func (s *BackOffice) renderRequest(w http.ResponseWriter, r *http.Request, u *us
 		Circle: req.Circle, District: req.District, State: req.State, AssignedTo: req.AssignedTo,
 		Created: req.CreatedAt, Updated: req.UpdatedAt,
 	}
+	target := targetOf(services, req.ServiceCode)
+	page.Request.TargetHours = int(target / time.Hour)
+	page.Request.ExpectedBy = request.ExpectedBy(req.CreatedAt, target)
+	page.Request.Overdue = req.Overdue(target, s.desk.Now())
 	for _, e := range req.History {
 		page.History = append(page.History, eventView{Status: string(e.Status), StatusLabel: e.Status.Label(), At: e.At,
 			Actor: cmp.Or(e.Actor, "customer"), Remarks: e.Remarks, AssignedTo: e.AssignedTo})

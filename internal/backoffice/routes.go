@@ -59,6 +59,7 @@ func (s *BackOffice) routes(mux *http.ServeMux) {
 	s.handle(mux, "GET /admin/audit", staff.ReadAudit, s.auditLog)
 	s.handle(mux, "GET /admin/services", staff.ManageServices, s.serviceList)
 	s.handle(mux, "POST /admin/services", staff.ManageServices, s.setServiceActive)
+	s.handle(mux, "POST /admin/services/{code}/target", staff.ManageServices, s.setServiceTarget)
 
 	// Anything else under the back office's paths: its own 404 and 405 pages.
 	catchAll := []string{"/", "/staff/", "/desk/", "/dashboard/", "/admin/"}

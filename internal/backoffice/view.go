@@ -110,7 +110,7 @@ func pageSamples() map[string]pageData {
 		"run-sheet": &runSheetPage{base: base{User: u}, Groups: []groupView{{Rows: []rowView{{}}}}},
 		"accounts":  &accountsPage{base: base{User: u}, Accounts: []accountView{{}}, Fields: fields(nil, nil, accountFields...)},
 		"audit":     &auditPage{base: base{User: u}, Fields: fields(nil, nil, auditFields...), Entries: []auditView{{}}},
-		"services":  &servicesPage{base: base{User: u}, Services: []request.Service{{}}},
+		"services":  &servicesPage{base: base{User: u}, Services: []serviceView{{}}},
 		"dashboard": &dashboardPage{base: base{User: u}, Fields: fields(nil, nil, periodFields...), Periods: []option{{}},
 			Crumbs: []crumbView{{}}, Headline: []figureView{{}}, TrendRows: []trendView{{}}, AgeRows: []ageView{{}},
 			Columns: []columnView{{}}, Children: []rowView2{{}}, Services: []rowView2{{}}, DeskLinks: []linkView{{}}, Downloads: []linkView{{}}},

@@ -1,5 +1,5 @@
 // Package catalogue owns the catalogue of services customers can ask for: reading it,
-// keeping it in memory, and switching a service on or off. The portal, the API, intake, the
+// keeping it in memory, switching a service on or off and setting its target time. The portal, the API, intake, the
 // desk, the admin pages and the messages all read it through one Catalogue, so a switch is
 // seen at once by everything on the instance that made it.
 package catalogue
@@ -28,6 +28,8 @@ type Store interface {
 	Services(ctx context.Context) ([]request.Service, error)
 	// SetServiceActive switches a service on or off.
 	SetServiceActive(ctx context.Context, code string, active bool) error
+	// SetServiceTarget sets a service's target time in hours.
+	SetServiceTarget(ctx context.Context, code string, hours int) error
 }
 
 // Catalogue is the service catalogue of one instance. It is safe for concurrent use.
@@ -145,6 +147,22 @@ func (c *Catalogue) Offered(ctx context.Context, code string) (string, error) {
 // SetActive switches a service on or off. This instance sees it at once; others within
 // TTL. ErrUnknownService for a code the catalogue does not have.
 func (c *Catalogue) SetActive(ctx context.Context, code string, active bool) error {
+	return c.change(ctx, code, func() error { return c.store.SetServiceActive(ctx, code, active) })
+}
+
+// SetTarget sets a service's target time in hours (request.CheckTargetHours; a
+// *request.ValidationError for one out of range). This instance sees it at once; others
+// within TTL. ErrUnknownService for a code the catalogue does not have.
+func (c *Catalogue) SetTarget(ctx context.Context, code string, hours int) error {
+	if err := request.CheckTargetHours(hours); err != nil {
+		return err
+	}
+	return c.change(ctx, code, func() error { return c.store.SetServiceTarget(ctx, code, hours) })
+}
+
+// change makes a change to the service with this code in the store, and forgets the cached
+// catalogue so that the next read on this instance sees it.
+func (c *Catalogue) change(ctx context.Context, code string, write func() error) error {
 	if _, ok, err := c.Service(ctx, code); err != nil {
 		return err
 	} else if !ok {
@@ -156,7 +174,7 @@ func (c *Catalogue) SetActive(ctx context.Context, code string, active bool) err
 			return ErrUnknownService
 		}
 	}
-	err := c.store.SetServiceActive(ctx, code, active)
+	err := write()
 	c.snapshot.Store(nil) // whatever happened, the next read asks the database
 	return err
 }

@@ -233,20 +233,19 @@ func ageBucket(hours int) int {
 }
 
 // DefaultTarget is a service's target time unless an admin sets another.
-const DefaultTarget = 48 * time.Hour
+const DefaultTarget = request.DefaultTarget
 
-// targetHours is a service's target time in hours: DefaultTarget for every service until
-// the catalogue carries a target per service.
-func targetHours(request.Service) int {
-	return int(DefaultTarget / time.Hour)
+// targetHours is a service's target time in hours, as the catalogue gives it.
+func targetHours(s request.Service) int {
+	return int(s.Target() / time.Hour)
 }
 
 // Overdue reports whether the requests submitted in hour h, still open, are past a target
-// as of now. Open requests are counted per hour of submission, so a request counts as
-// overdue from the end of its hour of submission plus the target: at most an hour after
-// its own deadline, never before. The desk's overdue list uses the same rule.
+// as of now. The rule is request.OverdueCutoff's, so that the desk's overdue list has as
+// many rows as the dashboard counts: a request counts as overdue from the end of its hour
+// of submission plus the target, at most an hour after its own deadline, never before.
 func Overdue(h Hour, target time.Duration, now time.Time) bool {
-	return h < HourOf(now.Add(-target))
+	return h.Start().Before(request.OverdueCutoff(now, target))
 }
 
 // Columns a table of rows can be sorted by.

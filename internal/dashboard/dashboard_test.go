@@ -1,9 +1,12 @@
 package dashboard
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/doorstep-post/doorstep/internal/request"
 )
 
 func TestDayStartsAtISTMidnight(t *testing.T) {
@@ -147,6 +150,40 @@ func TestOverdueAndAges(t *testing.T) {
 		if got := ageBucket(hours); got != want {
 			t.Errorf("age %d h in bucket %d, want %d", hours, got, want)
 		}
+	}
+}
+
+// TestOverdueIsTheRequestRule checks that the dashboard's overdue, by hour of submission,
+// is the hour arithmetic it always was and request's rule for a request of that hour, over
+// times around the IST hour boundaries.
+func TestOverdueIsTheRequestRule(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	base := time.Date(2026, 11, 20, 0, 0, 0, 0, IST)
+	for range 20000 {
+		now := base.Add(time.Duration(rng.Int64N(int64(40 * 24 * time.Hour))))
+		target := time.Duration(1+rng.IntN(720)) * time.Hour
+		created := now.Add(-target).Add(time.Duration(rng.Int64N(int64(4*time.Hour))) - 2*time.Hour)
+		if rng.IntN(4) == 0 { // right at an hour's edge
+			created = HourOf(created).Start().Add(time.Duration(rng.IntN(3)-1) * time.Millisecond)
+		}
+		h := HourOf(created)
+		want := h < HourOf(now.Add(-target))
+		if got := Overdue(h, target, now); got != want {
+			t.Fatalf("Overdue(hour of %v, %v, %v) = %v, want %v", created, target, now, got, want)
+		}
+		r := request.Request{Status: request.StatusSubmitted, CreatedAt: created}
+		if got := r.Overdue(target, now); got != want {
+			t.Fatalf("request submitted %v, target %v, at %v: overdue %v, the dashboard says %v", created, target, now, got, want)
+		}
+	}
+}
+
+func TestTargetHours(t *testing.T) {
+	if got := targetHours(request.Service{TargetHours: 6}); got != 6 {
+		t.Errorf("targetHours of a 6-hour service = %d", got)
+	}
+	if got := targetHours(request.Service{}); got != 48 {
+		t.Errorf("targetHours of a service without one = %d, want the default 48", got)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/doorstep-post/doorstep/internal/audit"
 	"github.com/doorstep-post/doorstep/internal/catalogue"
@@ -128,14 +129,34 @@ func (d *Desk) AuditLog(ctx context.Context, actor Actor, q audit.Query) ([]audi
 // SetServiceActive switches a service of the catalogue on or off (admins only). This
 // instance offers or refuses it at once; others within catalogue.TTL. ErrUnknownService.
 func (d *Desk) SetServiceActive(ctx context.Context, actor Actor, code string, active bool) error {
+	return d.changeService(ctx, actor, code, "service_active", fmt.Sprint(active),
+		func() error { return d.catalogue.SetActive(ctx, code, active) })
+}
+
+// SetServiceTarget sets a service's target time in hours (admins only): what staff see on
+// each request, customers as the expected date, and what overdue is counted by. This
+// instance uses it at once; others within catalogue.TTL. Errors: ErrUnknownService, a
+// *request.ValidationError for a target out of range.
+func (d *Desk) SetServiceTarget(ctx context.Context, actor Actor, code string, hours int) error {
+	before, _, err := d.catalogue.Service(ctx, code)
+	if err != nil {
+		return err
+	}
+	details := fmt.Sprintf("%d -> %d hours", int(before.Target()/time.Hour), hours)
+	return d.changeService(ctx, actor, code, "service_target", details,
+		func() error { return d.catalogue.SetTarget(ctx, code, hours) })
+}
+
+// changeService makes an admin's change to a service of the catalogue and audits it.
+func (d *Desk) changeService(ctx context.Context, actor Actor, code, action, details string, change func() error) error {
 	if err := actor.may(staff.ManageServices, staff.Nation); err != nil {
 		return err
 	}
-	switch err := d.catalogue.SetActive(ctx, code, active); {
+	switch err := change(); {
 	case errors.Is(err, catalogue.ErrUnknownService):
 		return ErrUnknownService
 	case err != nil:
 		return err
 	}
-	return d.Audit(ctx, actor, "service_active", code, fmt.Sprint(active))
+	return d.Audit(ctx, actor, action, code, details)
 }

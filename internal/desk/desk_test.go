@@ -176,6 +176,36 @@ func TestAccountsAdminOnly(t *testing.T) {
 	}
 }
 
+// TestServiceTargetAdminOnly: only admins set a target; a bad one or an unknown service
+// changes nothing and leaves no audit entry.
+func TestServiceTargetAdminOnly(t *testing.T) {
+	w := newWorld(t, testenv.SQLite(t))
+	ctx := context.Background()
+	for _, name := range []string{"agra", "agra.region", "up.circle"} {
+		if err := w.Desk.SetServiceTarget(ctx, w.Actors[name], "aeps_cash", 6); !errors.Is(err, desk.ErrForbidden) {
+			t.Errorf("%s setting a target: %v", name, err)
+		}
+	}
+	admin := w.Actors["admin"]
+	var verr *request.ValidationError
+	if err := w.Desk.SetServiceTarget(ctx, admin, "aeps_cash", 721); !errors.As(err, &verr) || verr.Fields[request.FieldTargetHours] == "" {
+		t.Errorf("721 hours: %v", err)
+	}
+	if err := w.Desk.SetServiceTarget(ctx, admin, "no_such", 6); !errors.Is(err, desk.ErrUnknownService) {
+		t.Errorf("unknown service: %v", err)
+	}
+	if err := w.Desk.SetServiceTarget(ctx, admin, "aeps_cash", 6); err != nil {
+		t.Fatal(err)
+	}
+	if svc, _, _ := w.Catalogue.Service(ctx, "aeps_cash"); svc.Target() != 6*time.Hour {
+		t.Errorf("target %v after setting 6 hours", svc.Target())
+	}
+	entries, _ := w.Store.AuditLog(ctx, audit.Query{Action: "service_target"})
+	if len(entries) != 1 || entries[0].Actor != "admin" || entries[0].Target != "aeps_cash" || entries[0].Details != "48 -> 6 hours" {
+		t.Errorf("audit %+v", entries)
+	}
+}
+
 // TestScopes: who sees which requests, and who may change them.
 func TestScopes(t *testing.T) {
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {

@@ -37,6 +37,13 @@ type Filter struct {
 	NewestFirst bool
 	After       string // the cursor of the page before
 	Limit       int
+
+	// Division and Region narrow the list to one unit inside the account's part of the
+	// hierarchy (the dashboard's rows link to them), as named in the postal directory.
+	Division, Region string
+	// Overdue keeps the requests still open past their service's target
+	// (request.OverdueCutoff), as the dashboard counts them.
+	Overdue bool
 }
 
 // Filter field names, in forms and query strings.
@@ -50,6 +57,13 @@ const (
 	ParamOrder   = "order"
 	ParamAfter   = "after"
 	ParamLimit   = "limit"
+)
+
+// The filters the dashboard's rows link to.
+const (
+	ParamDivision = "division"
+	ParamRegion   = "region"
+	ParamOverdue  = "overdue"
 )
 
 // ParseFilter reads a filter from a query string. With no status given it shows the requests
@@ -103,6 +117,15 @@ func ParseFilter(v url.Values) (Filter, request.FieldErrors) {
 		errs[ParamTo] = "The end date is before the start date."
 	}
 	f.Search = strings.Join(strings.Fields(v.Get(ParamSearch)), " ")
+	f.Division = strings.Join(strings.Fields(v.Get(ParamDivision)), " ")
+	f.Region = strings.Join(strings.Fields(v.Get(ParamRegion)), " ")
+	switch v.Get(ParamOverdue) {
+	case "", "0":
+	case "1":
+		f.Overdue = true
+	default:
+		errs[ParamOverdue] = "Overdue is 1, for the overdue requests only, or left out."
+	}
 	switch v.Get(ParamOrder) {
 	case "", "oldest":
 	case "newest":
@@ -138,10 +161,14 @@ func (f Filter) Values() url.Values {
 			v.Add(ParamStatus, string(s))
 		}
 	}
-	for param, val := range map[string]string{ParamService: f.Service, ParamPincode: f.Pincode, ParamSearch: f.Search} {
+	for param, val := range map[string]string{ParamService: f.Service, ParamPincode: f.Pincode, ParamSearch: f.Search,
+		ParamDivision: f.Division, ParamRegion: f.Region} {
 		if val != "" {
 			v.Set(param, val)
 		}
+	}
+	if f.Overdue {
+		v.Set(ParamOverdue, "1")
 	}
 	if !f.From.IsZero() {
 		v.Set(ParamFrom, f.From.Format(time.DateOnly))
@@ -175,8 +202,11 @@ func parseCursor(s string) (*store.Cursor, error) {
 	return &store.Cursor{CreatedAt: time.UnixMilli(m).UTC(), ID: i}, nil
 }
 
-// scoped turns a filter into a store query limited to what the actor sees.
-func scoped(actor Actor, f Filter) (store.DeskQuery, error) {
+// scoped turns a filter into a store query limited to what the actor sees. A Division or
+// Region asked for must lie in the actor's part of the hierarchy: a *request.ValidationError
+// says so (the directory's names are no secret), and the query keeps the actor's own
+// scope besides, so that no other unit's request can be listed whatever is asked.
+func (d *Desk) scoped(ctx context.Context, actor Actor, f Filter) (store.DeskQuery, error) {
 	a := actor.Account
 	if !a.MayAtAll(staff.ViewRequests) {
 		return store.DeskQuery{}, ErrForbidden
@@ -184,6 +214,35 @@ func scoped(actor Actor, f Filter) (store.DeskQuery, error) {
 	unit := a.Scope()
 	q := store.DeskQuery{Division: unit.Division, Region: unit.Region, Circle: unit.Circle,
 		Statuses: f.Statuses, Service: f.Service, Pincode: f.Pincode, NewestFirst: f.NewestFirst, Limit: f.Limit}
+	errs := request.FieldErrors{}
+	for _, narrow := range []struct {
+		role        staff.Role
+		param, name string
+		into        *string
+	}{{staff.RoleDivision, ParamDivision, f.Division, &q.Division}, {staff.RoleRegion, ParamRegion, f.Region, &q.Region}} {
+		if narrow.name == "" {
+			continue
+		}
+		if name, msg := d.within(a, narrow.role, narrow.name); msg != "" {
+			errs[narrow.param] = msg
+		} else {
+			*narrow.into = name
+		}
+	}
+	if len(errs) > 0 {
+		return q, &request.ValidationError{Fields: errs}
+	}
+	if f.Overdue {
+		services, err := d.catalogue.All(ctx)
+		if err != nil {
+			return q, err
+		}
+		now := d.now()
+		q.Overdue = true
+		for _, svc := range services {
+			q.OverdueCutoffs = append(q.OverdueCutoffs, store.ServiceCutoff{Service: svc.Code, Before: request.OverdueCutoff(now, svc.Target()).UTC()})
+		}
+	}
 	if !f.From.IsZero() {
 		q.CreatedFrom = f.From.UTC()
 	}
@@ -209,6 +268,34 @@ func scoped(actor Actor, f Filter) (store.DeskQuery, error) {
 	return q, nil
 }
 
+// within finds the Division or Region (role names which) called name, forgiving case and
+// spacing, and checks that it lies in a's part of the hierarchy; msg, if not empty, says
+// what is wrong to the person who asked.
+func (d *Desk) within(a staff.Account, role staff.Role, name string) (found, msg string) {
+	name, err := staff.ResolveUnit(d.directory, role, name)
+	if err != nil {
+		return "", err.Error()
+	}
+	var unit staff.Unit
+	if div, ok := d.directory.Division(name); ok && role == staff.RoleDivision {
+		unit = staff.Unit{Circle: div.Circle, Region: div.Region, Division: div.Name}
+	} else {
+		for _, div := range d.directory.Divisions() {
+			if div.Region == name {
+				unit = staff.Unit{Circle: div.Circle, Region: div.Region}
+				break
+			}
+		}
+	}
+	if !a.May(staff.ViewRequests, unit) {
+		return "", fmt.Sprintf("%s is outside your part of the hierarchy (%s).", name, a.Describe())
+	}
+	return name, ""
+}
+
+// Now is the desk's clock: what overdue is judged against.
+func (d *Desk) Now() time.Time { return d.now() }
+
 // Page is one page of the desk.
 type Page struct {
 	Requests []request.Request
@@ -221,7 +308,7 @@ type Page struct {
 
 // List returns a page of the requests the actor sees that match the filter.
 func (d *Desk) List(ctx context.Context, actor Actor, f Filter) (Page, error) {
-	q, err := scoped(actor, f)
+	q, err := d.scoped(ctx, actor, f)
 	if err != nil {
 		return Page{}, err
 	}
@@ -256,7 +343,7 @@ func (d *Desk) List(ctx context.Context, actor Actor, f Filter) (Page, error) {
 // MaxExportRows), and records the export in the audit log: personal data leaves the system.
 func (d *Desk) Export(ctx context.Context, actor Actor, f Filter, format string) ([]request.Request, error) {
 	f.After = ""
-	q, err := scoped(actor, f)
+	q, err := d.scoped(ctx, actor, f)
 	if err != nil {
 		return nil, err
 	}

@@ -9,7 +9,7 @@ import (
 
 // IST is Indian Standard Time, in which customers and staff read every time. A fixed zone
 // needs no tzdata on the server; India has no daylight saving time.
-var IST = time.FixedZone("IST", 5*3600+1800)
+var IST = time.FixedZone("IST", int(istOffset/time.Second))
 
 // Status is where a request stands.
 type Status string
@@ -64,6 +64,9 @@ type Service struct {
 	Description   string
 	DescriptionHi string
 	Active        bool
+	// TargetHours is how long after submission its requests should be attended to (Target);
+	// 0 for a service read without one.
+	TargetHours int
 }
 
 // Request is a customer's service request as stored.

@@ -158,6 +158,15 @@ func TestAuthorizationMatrix(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		targetSet := func() bool {
+			services, _ := st.Services(ctx)
+			return services[0].TargetHours == 12
+		}
+		targetBack := func() {
+			if err := w.Catalogue.SetTarget(ctx, services[0].Code, request.DefaultTargetHours); err != nil {
+				t.Fatal(err)
+			}
+		}
 		// Each principal submits and tracks a request of its own: a mobile of its own.
 		mobileOf := func(i int) string { return fmt.Sprintf("98700000%02d", i) }
 		submission := func(i int) url.Values {
@@ -216,6 +225,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 			{method: "GET", path: "/admin/services", allowed: adminOnly},
 			{method: "POST", path: "/admin/services", allowed: adminOnly, changed: serviceOff, reset: serviceOn,
 				form: url.Values{"code": {services[0].Code}, "active": {"0"}}},
+			{method: "POST", path: "/admin/services/" + services[0].Code + "/target", allowed: adminOnly, changed: targetSet,
+				reset: targetBack, form: url.Values{"target_hours": {"12"}}},
 			{method: "GET", path: "/api/v1/desk/requests", api: true, allowed: everyAccount},
 			{method: "GET", path: "/api/v1/desk/requests/" + ref, api: true, allowed: seesRequest},
 			{method: "POST", path: "/api/v1/desk/requests/" + ref + "/status", api: true, json: true, form: reassign,

@@ -111,6 +111,12 @@ type DeskQuery struct {
 	Mobile       string
 	NameContains string // case-insensitive
 
+	// Overdue keeps only the open requests submitted before the cutoff of their service
+	// (request.OverdueCutoff): one cutoff per service, since targets differ. A service
+	// without one has no overdue requests.
+	Overdue        bool
+	OverdueCutoffs []ServiceCutoff
+
 	// NewestFirst orders by creation time descending; the default is oldest first, the order
 	// in which a Division should attend to requests.
 	NewestFirst bool
@@ -119,6 +125,13 @@ type DeskQuery struct {
 	After *Cursor
 	// Limit caps the rows returned (0: no cap, for exports).
 	Limit int
+}
+
+// ServiceCutoff is when the requests of a service must have been submitted before to be
+// overdue.
+type ServiceCutoff struct {
+	Service string
+	Before  time.Time
 }
 
 // Cursor is where a page of the desk ended.

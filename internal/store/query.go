@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/doorstep-post/doorstep/internal/audit"
+	"github.com/doorstep-post/doorstep/internal/request"
 )
 
 // Dialect is how a backend's SQL differs in the conditions built here: the SQL itself stays
@@ -99,7 +100,38 @@ func DeskWhere(q DeskQuery, d Dialect, withStatuses bool) *Where {
 	if q.NameContains != "" {
 		w.Add(fmt.Sprintf(`name %s %s ESCAPE '\'`, d.Like, w.Arg(ContainsPattern(q.NameContains))))
 	}
+	if q.Overdue {
+		overdueWhere(q.OverdueCutoffs, w)
+	}
 	return w
+}
+
+// overdueWhere adds the conditions of overdue requests: open, and submitted before their
+// service's cutoff. The latest cutoff bounds created_at on its own too, so that the
+// (unit, status, created_at) indexes are walked only up to it.
+func overdueWhere(cutoffs []ServiceCutoff, w *Where) {
+	if len(cutoffs) == 0 {
+		w.Add("1 = 0")
+		return
+	}
+	open := make([]string, len(request.OpenStatuses))
+	for i, st := range request.OpenStatuses {
+		open[i] = w.Arg(string(st))
+	}
+	w.Add("status IN (" + strings.Join(open, ", ") + ")")
+	latest := cutoffs[0].Before
+	for _, c := range cutoffs {
+		if c.Before.After(latest) {
+			latest = c.Before
+		}
+	}
+	// Arguments in the order of their placeholders: SQLite's are all "?".
+	w.Add("created_at < " + w.Arg(w.d.Time(latest)))
+	each := make([]string, len(cutoffs))
+	for i, c := range cutoffs {
+		each[i] = "service_code = " + w.Arg(c.Service) + " AND created_at < " + w.Arg(w.d.Time(c.Before))
+	}
+	w.Add("(" + strings.Join(each, " OR ") + ")")
 }
 
 // DeskOrder is the ORDER BY and keyset condition of a desk listing: oldest first unless

@@ -44,6 +44,9 @@ type Store interface {
 	Services(ctx context.Context) ([]request.Service, error)
 	// SetServiceActive switches a service on or off; ErrNotFound for an unknown code.
 	SetServiceActive(ctx context.Context, code string, active bool) error
+	// SetServiceTarget sets a service's target time in hours (request.TargetHoursMin to
+	// request.TargetHoursMax; the database refuses others); ErrNotFound for an unknown code.
+	SetServiceTarget(ctx context.Context, code string, hours int) error
 
 	// Submit saves a new request and its first history entry in one transaction, unless the
 	// idempotency key was seen before (the earlier request is returned) or an open request
@@ -407,11 +410,11 @@ func QueryExists(table, placeholder string) string {
 type Scanner interface{ Scan(dest ...any) error }
 
 // QueryServices lists the catalogue in display order, for ScanService.
-const QueryServices = `SELECT code, name, name_hi, description, description_hi, active FROM services ORDER BY sort_order, code`
+const QueryServices = `SELECT code, name, name_hi, description, description_hi, active, target_hours FROM services ORDER BY sort_order, code`
 
 // ScanService reads a row of QueryServices.
 func ScanService(row Scanner) (request.Service, error) {
 	var svc request.Service
-	err := row.Scan(&svc.Code, &svc.Name, &svc.NameHi, &svc.Description, &svc.DescriptionHi, &svc.Active)
+	err := row.Scan(&svc.Code, &svc.Name, &svc.NameHi, &svc.Description, &svc.DescriptionHi, &svc.Active, &svc.TargetHours)
 	return svc, err
 }

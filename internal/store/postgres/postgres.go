@@ -150,9 +150,19 @@ func (s *Store) Services(ctx context.Context) ([]request.Service, error) {
 
 // SetServiceActive implements store.Store.
 func (s *Store) SetServiceActive(ctx context.Context, code string, active bool) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE services SET active = $1 WHERE code = $2`, active, code)
+	return s.updateService(ctx, code, "active", active)
+}
+
+// SetServiceTarget implements store.Store.
+func (s *Store) SetServiceTarget(ctx context.Context, code string, hours int) error {
+	return s.updateService(ctx, code, "target_hours", hours)
+}
+
+// updateService sets one column of a service; ErrNotFound for an unknown code.
+func (s *Store) updateService(ctx context.Context, code, column string, value any) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE services SET `+column+` = $1 WHERE code = $2`, value, code)
 	if err != nil {
-		return fmt.Errorf("postgres: set service active: %w", err)
+		return fmt.Errorf("postgres: set service %s: %w", column, err)
 	}
 	if tag.RowsAffected() == 0 {
 		return store.ErrNotFound

@@ -175,9 +175,19 @@ func (s *Store) Services(ctx context.Context) ([]request.Service, error) {
 
 // SetServiceActive implements store.Store.
 func (s *Store) SetServiceActive(ctx context.Context, code string, active bool) error {
-	res, err := s.writer.ExecContext(ctx, `UPDATE services SET active = ? WHERE code = ?`, active, code)
+	return s.updateService(ctx, code, "active", active)
+}
+
+// SetServiceTarget implements store.Store.
+func (s *Store) SetServiceTarget(ctx context.Context, code string, hours int) error {
+	return s.updateService(ctx, code, "target_hours", hours)
+}
+
+// updateService sets one column of a service; ErrNotFound for an unknown code.
+func (s *Store) updateService(ctx context.Context, code, column string, value any) error {
+	res, err := s.writer.ExecContext(ctx, `UPDATE services SET `+column+` = ? WHERE code = ?`, value, code)
 	if err != nil {
-		return fmt.Errorf("sqlite: set service active: %w", err)
+		return fmt.Errorf("sqlite: set service %s: %w", column, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return store.ErrNotFound

@@ -365,6 +365,9 @@ func testDeskQueries(t *testing.T, st store.Store) {
 		return out
 	}
 	open := []request.Status{request.StatusSubmitted, request.StatusInProgress}
+	// Overdue: the e-money orders made before the third minute, and cash withdrawals.
+	overdue := []store.ServiceCutoff{{Service: "emoney_order", Before: base.Add(3 * time.Minute)},
+		{Service: "aeps_cash", Before: base.Add(time.Hour)}}
 	cases := []struct {
 		name string
 		q    store.DeskQuery
@@ -392,6 +395,12 @@ func testDeskQueries(t *testing.T, st store.Store) {
 		{"region", store.DeskQuery{Region: "Agra Region"}, ref(5)},
 		{"circle", store.DeskQuery{Circle: "Delhi Circle", Statuses: []request.Status{request.StatusCancelled}}, ref(3)},
 		{"everything", store.DeskQuery{}, ref(0, 1, 2, 3, 4, 5, 6)},
+		{"overdue: open, before their service's cutoff", store.DeskQuery{Division: div, Overdue: true, OverdueCutoffs: overdue}, ref(0, 1, 6)},
+		{"overdue, submitted only", store.DeskQuery{Division: div, Overdue: true, OverdueCutoffs: overdue,
+			Statuses: []request.Status{request.StatusSubmitted}}, ref(0, 6)},
+		{"overdue, before the cutoff only", store.DeskQuery{Overdue: true, OverdueCutoffs: []store.ServiceCutoff{
+			{Service: "emoney_order", Before: reqs[1].CreatedAt}, {Service: "aeps_cash", Before: reqs[6].CreatedAt}}}, ref(0)},
+		{"overdue, no service with a cutoff", store.DeskQuery{Division: div, Overdue: true}, nil},
 	}
 	for _, c := range cases {
 		if got := refs(c.q); !slices.Equal(got, c.want) {
@@ -409,6 +418,10 @@ func testDeskQueries(t *testing.T, st store.Store) {
 	want := map[request.Status]int{request.StatusSubmitted: 3, request.StatusInProgress: 1, request.StatusCompleted: 1, request.StatusCancelled: 1}
 	if fmt.Sprint(counts) != fmt.Sprint(want) {
 		t.Errorf("DeskCounts = %v, want %v", counts, want)
+	}
+	counts, err = st.DeskCounts(ctx, store.DeskQuery{Division: div, Overdue: true, OverdueCutoffs: overdue}, 0)
+	if want := map[request.Status]int{request.StatusSubmitted: 2, request.StatusInProgress: 1}; err != nil || fmt.Sprint(counts) != fmt.Sprint(want) {
+		t.Errorf("DeskCounts of the overdue = %v, %v; want %v", counts, err, want)
 	}
 }
 

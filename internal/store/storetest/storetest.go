@@ -3,6 +3,7 @@
 package storetest
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -27,6 +28,7 @@ func Run(t *testing.T, open Opener) {
 	}{
 		{"SeededCatalogue", testSeededCatalogue},
 		{"SetServiceActive", testSetServiceActive},
+		{"SetServiceTarget", testSetServiceTarget},
 		{"SubmitAndRead", testSubmitAndRead},
 		{"ReferenceCollisionRetried", testReferenceCollisionRetried},
 		{"DuplicateOpenRequest", testDuplicateOpenRequest},
@@ -102,8 +104,8 @@ func testSeededCatalogue(t *testing.T, st store.Store) {
 		t.Fatalf("got %d services, want %d", len(services), len(want))
 	}
 	for i, svc := range services {
-		if svc.Code != want[i] || svc.Name == "" || svc.NameHi == "" || svc.Description == "" || !svc.Active {
-			t.Errorf("service %d = %+v, want active %q with names and description", i, svc, want[i])
+		if svc.Code != want[i] || svc.Name == "" || svc.NameHi == "" || svc.Description == "" || !svc.Active || svc.TargetHours != 48 {
+			t.Errorf("service %d = %+v, want active %q with names, description and the default target", i, svc, want[i])
 		}
 	}
 }
@@ -120,6 +122,40 @@ func testSetServiceActive(t *testing.T, st store.Store) {
 		}
 	}
 	if err := st.SetServiceActive(ctx, "no_such", true); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("unknown code: error = %v, want ErrNotFound", err)
+	}
+}
+
+func testSetServiceTarget(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	if err := st.SetServiceTarget(ctx, "aeps_cash", 6); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetServiceTarget(ctx, "pli_premium", 720); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{"aeps_cash": 6, "pli_premium": 720}
+	check := func(when string) {
+		t.Helper()
+		services, err := st.Services(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, svc := range services {
+			if w := cmp.Or(want[svc.Code], 48); svc.TargetHours != w || !svc.Active {
+				t.Errorf("%s: %s target %d h, active %v; want %d h, active", when, svc.Code, svc.TargetHours, svc.Active, w)
+			}
+		}
+	}
+	check("after setting two")
+	// The database refuses a target out of range, whatever its caller checked.
+	for _, hours := range []int{0, -1, 721} {
+		if err := st.SetServiceTarget(ctx, "aeps_cash", hours); err == nil || errors.Is(err, store.ErrNotFound) {
+			t.Errorf("target %d h: error = %v, want the database's refusal", hours, err)
+		}
+	}
+	check("after refused targets")
+	if err := st.SetServiceTarget(ctx, "no_such", 24); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("unknown code: error = %v, want ErrNotFound", err)
 	}
 }
