@@ -223,7 +223,7 @@ func (s *BackOffice) fillDashboard(page *dashboardPage, a staff.Account, f dashb
 	// those above to look at.
 	var toDesk func(extra url.Values) string
 	if f.Unit.Level == dashboard.DivisionLevel {
-		toDesk = func(extra url.Values) string { return divisionDeskURL(f.Unit.Name, extra) }
+		toDesk = func(extra url.Values) string { return unitDeskURL(desk.ParamDivision, f.Unit.Name, extra) }
 	}
 	t := f.Total
 	page.Headline = []figureView{
@@ -270,8 +270,8 @@ func (s *BackOffice) fillDashboard(page *dashboardPage, a staff.Account, f dashb
 		dashboard.Sort(rows, q.sort, q.desc)
 		for _, c := range rows {
 			rv := rowOf(c, c.Unit.Title(), dashboardURL("/dashboard", c.Unit, p, q.sort, q.desc))
-			if c.Unit.Level == dashboard.DivisionLevel {
-				to := func(extra url.Values) string { return divisionDeskURL(c.Unit.Name, extra) }
+			if param, ok := deskUnitParams[c.Unit.Level]; ok {
+				to := func(extra url.Values) string { return unitDeskURL(param, c.Unit.Name, extra) }
 				rv.Received.URL = to(receivedFilter(p, ""))
 				rv.Open.URL = to(url.Values{})
 				rv.Overdue.URL = to(overdueFilter(""))
@@ -342,10 +342,14 @@ func linkIf(to func(url.Values) string, extra url.Values) string {
 	return to(extra)
 }
 
-// divisionDeskURL is a Division's requests on the desk, filtered further by extra (open ones when
+// deskUnitParams are the desk's filters by a unit: a Region's and a Division's rows lead to
+// their requests.
+var deskUnitParams = map[dashboard.Level]string{dashboard.RegionLevel: desk.ParamRegion, dashboard.DivisionLevel: desk.ParamDivision}
+
+// unitDeskURL is a Region's or Division's requests on the desk, filtered further by extra (open ones when
 // extra names no status).
-func divisionDeskURL(division string, extra url.Values) string {
-	v := url.Values{desk.ParamDivision: {division}}
+func unitDeskURL(param, name string, extra url.Values) string {
+	v := url.Values{param: {name}}
 	for k, vals := range extra {
 		v[k] = vals
 	}

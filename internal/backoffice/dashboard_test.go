@@ -183,6 +183,13 @@ func TestDashboardDownloads(t *testing.T) {
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		w, _ := dashboardWorld(t, st)
 		b := w.loggedIn(t, "up.circle")
+		// The Circle's rows of Regions lead to their requests on the desk, as a Division's do.
+		if p := b.get("/dashboard"); !linksTo(p, `/desk?overdue=1&region=Agra+Region`) {
+			t.Errorf("the Circle's dashboard: Agra Region's overdue figure does not lead to the desk")
+		}
+		if p := b.get("/desk?overdue=1&region=Agra+Region"); p.status != http.StatusOK || !p.has("281001") || p.has("282001") {
+			t.Errorf("the desk's overdue list of Agra Region: %d, or not just Mathura's request", p.status)
+		}
 		unit := url.QueryEscape("region:Agra Region")
 		p := b.get("/dashboard/export.csv?table=units&period=today&unit=" + unit)
 		if p.status != http.StatusOK || !strings.Contains(p.header.Get("Content-Disposition"), "doorstep-dashboard-agra-region-units-") {
