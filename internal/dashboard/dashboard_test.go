@@ -1,8 +1,11 @@
 package dashboard
 
 import (
+	"slices"
 	"testing"
 	"time"
+
+	"github.com/doorstep-post/doorstep/internal/request"
 )
 
 func TestDayStartsAtISTMidnight(t *testing.T) {
@@ -86,5 +89,37 @@ func TestParsePeriod(t *testing.T) {
 	}
 	if _, err := ParsePeriod("week", "", "", now); err == nil {
 		t.Error("an unknown period was accepted")
+	}
+}
+
+// A recount counts closed requests without open rows; Compare names each counter that
+// differs, with both values.
+func TestRecountAndCompare(t *testing.T) {
+	created := time.Date(2026, 11, 20, 5, 0, 0, 0, time.UTC)
+	closed := Raw{Service: "aeps_cash", Division: "Agra Division", Region: "Agra Region", Circle: "Uttar Pradesh Circle",
+		Status: request.StatusCompleted, CreatedAt: created, ClosedAt: created.Add(3*time.Hour + time.Minute)}
+	open := closed
+	open.Status = request.StatusInProgress
+	var actual Tally
+	actual.Recount(closed)
+	if days, openRows := actual.Rows(); days != 4 || openRows != 0 {
+		t.Errorf("a completed request: %d daily and %d open rows, want 4 and 0", days, openRows)
+	}
+	actual.Recount(open)
+
+	var stored Tally
+	stored.Recount(closed)
+	stored.Submitted(request.Request{ServiceCode: open.Service, Division: open.Division, Region: open.Region, Circle: open.Circle, CreatedAt: open.CreatedAt})
+	if diffs := Compare(&stored, &actual); len(diffs) != 0 {
+		t.Fatalf("equal tallies differ: %+v", diffs)
+	}
+	stored.addDay(DayKey{"division:Agra Division", DayOf(created), "aeps_cash"}, DayCounts{Completed: 1, Completion: Histogram{}.Count(BucketOf(40*time.Hour), 1)})
+	diffs := Compare(&stored, &actual)
+	want := []Difference{
+		{Unit: "division:Agra Division", When: "2026-11-20", Service: "aeps_cash", Field: "completed", Stored: "2", Actual: "1"},
+		{Unit: "division:Agra Division", When: "2026-11-20", Service: "aeps_cash", Field: "completion", Stored: "3-4h:1 40-41h:1", Actual: "3-4h:1"},
+	}
+	if !slices.Equal(diffs, want) {
+		t.Errorf("differences\n%+v\nwant\n%+v", diffs, want)
 	}
 }
