@@ -101,6 +101,7 @@ type Store interface {
 
 	BackOffice
 	Dashboard
+	Loader
 }
 
 // Dashboard is what the dashboard keeps: counters that every change adds to in its own
