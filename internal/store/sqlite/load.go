@@ -26,6 +26,9 @@ func insertRows(n int) string {
 		strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
 }
 
+// loadCacheKiB is the page cache a bulk load works with: 256 MiB.
+const loadCacheKiB = 256 << 10
+
 var (
 	queryLoadMany = insertRows(loadRowsPerInsert)
 	queryLoadOne  = insertRows(1)
@@ -36,6 +39,13 @@ func (s *Store) LoadRequests(ctx context.Context, requests []request.Request, ne
 	histories, err := store.PrepareLoad(requests)
 	if err != nil {
 		return err
+	}
+	// Rows go into seven indexes at places all over them (the references are random): with
+	// SQLite's default 2 MiB of cached pages most inserts would read a page from the file.
+	// The writer keeps the larger cache for as long as it is open: a process that loads
+	// requests is one that does little else.
+	if _, err := s.writer.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", loadCacheKiB)); err != nil {
+		return fmt.Errorf("sqlite: load requests: %w", err)
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		taken := func(ctx context.Context, refs []string) ([]string, error) {
