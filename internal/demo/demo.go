@@ -233,7 +233,10 @@ func demoAreas(dir *postal.Directory) (map[string][]area, error) {
 	return out, nil
 }
 
-func activeServices(ctx context.Context, st Store) ([]string, error) {
+// activeServices are the codes of the services customers may ask for now.
+func activeServices(ctx context.Context, st interface {
+	Services(ctx context.Context) ([]request.Service, error)
+}) ([]string, error) {
 	all, err := st.Services(ctx)
 	if err != nil {
 		return nil, err
