@@ -219,6 +219,23 @@ func recount(ctx context.Context, q querier) (*dashboard.Tally, error) {
 	return &t, nil
 }
 
+// CheckDashboard implements store.Store: a read transaction sees one snapshot of the file
+// (WAL mode) from its first read to its end.
+func (s *Store) CheckDashboard(ctx context.Context) (stored, recounted *dashboard.Tally, err error) {
+	tx, err := s.readers.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, nil, fmt.Errorf("sqlite: check dashboard: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // it only read
+	if stored, err = storedDashboard(ctx, tx); err != nil {
+		return nil, nil, err
+	}
+	if recounted, err = recount(ctx, tx); err != nil {
+		return nil, nil, err
+	}
+	return stored, recounted, nil
+}
+
 // RepairDashboard implements store.Store: the recount and the rewrite are one write
 // transaction, so no change comes between them.
 func (s *Store) RepairDashboard(ctx context.Context) error {

@@ -111,6 +111,14 @@ func countersMatchRecount(t *testing.T, st store.Store, when string) (stored *da
 	if diffs := dashboard.Compare(stored, actual); len(diffs) > 0 {
 		t.Fatalf("%s%d counters differ from a recount, first %+v", when, len(diffs), diffs[0])
 	}
+	// The same, read in one snapshot.
+	checked, recounted, err := st.CheckDashboard(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dashboard.Compare(checked, stored)) > 0 || len(dashboard.Compare(recounted, actual)) > 0 {
+		t.Fatalf("%sCheckDashboard read other counts than StoredDashboard and RecountDashboard", when)
+	}
 	for _, r := range stored.Days() {
 		if r.Unit == dashboard.India.Key() {
 			received += r.Received
