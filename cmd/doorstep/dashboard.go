@@ -19,11 +19,10 @@ day or hour of submission, service, counter, stored and recounted value). Run it
 restoring a backup, after an incident (a change made to the database by hand, a failed
 migration), or when the dashboard's figures disagree with the desk.
 
-With --repair, counters that differ are rewritten from the requests, in one transaction that
-no change can come between; the dashboard then shows the recount.
-
-On a database in use, a change made between reading the counters and recounting shows as
-a difference: run verify again before repairing, or repair (which is safe at any time).
+The counters and the requests are read in one snapshot of the database, so verify may run
+while Doorstep serves: a change made meanwhile does not show as a difference. With
+--repair, counters that differ are rewritten from the requests, in one transaction that no
+change can come between; the dashboard then shows the recount.
 
 Exit status: 0 the counters equal the recount (or were repaired); 1 they differ, or it
 failed; 2 bad usage.
@@ -92,11 +91,7 @@ func runDashboard(ctx context.Context, args []string, getenv func(string) string
 // verifyDashboard compares the stored counters with a recount, reports on w and returns the
 // differences.
 func verifyDashboard(ctx context.Context, st migratingStore, w io.Writer) ([]dashboard.Difference, error) {
-	stored, err := st.StoredDashboard(ctx)
-	if err != nil {
-		return nil, err
-	}
-	actual, err := st.RecountDashboard(ctx)
+	stored, actual, err := st.CheckDashboard(ctx)
 	if err != nil {
 		return nil, err
 	}
