@@ -45,6 +45,12 @@ Usage:
                              doorstep user --help. A fresh install makes its first admin:
                              ` + firstAdminCommand + `
   doorstep loadtest [flags]  put load on a running server and check nothing is lost (--help)
+  doorstep demo-data --requests N [--days 90]
+                             fill a database with N made-up requests in all of India's
+                             Divisions, for demonstrations and benchmarks (--help)
+  doorstep dashboard verify [--repair]
+                             recount the dashboard's counters from the requests and list any
+                             that differ; --repair rewrites them (--help)
   doorstep help              show this help
 
 Settings of serve and migrate (a flag wins over its environment variable):
@@ -71,6 +77,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runLoadtest(ctx, args[1:], stdout, stderr)
 	case "user":
 		return runUser(ctx, args[1:], getenv, stdin, stdout, stderr)
+	case "demo-data":
+		return runDemoData(ctx, args[1:], getenv, stdout, stderr)
+	case "dashboard":
+		return runDashboard(ctx, args[1:], getenv, stdout, stderr)
 	case "serve", "migrate":
 	default:
 		fmt.Fprintf(stderr, "doorstep: unknown command %q\n\n", command)

@@ -116,12 +116,7 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 		return 2
 	}
 
-	cfg, err := config.Load("user", nil, getenv, stderr)
-	if err == nil && *databaseURL != "" {
-		if cfg.Database, err = config.ParseDatabaseURL(*databaseURL); err != nil {
-			err = fmt.Errorf("--database-url: %w", err)
-		}
-	}
+	cfg, err := commandConfig("user", *databaseURL, getenv, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "doorstep: bad configuration:\n%v\n", err)
 		return 2
@@ -188,6 +183,31 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 		return 1
 	}
 	return 0
+}
+
+// commandFlags are the flags of a command that works on the database, with its usage text
+// (the flags' defaults follow it) and its --database-url.
+func commandFlags(name, usage string, stderr io.Writer) (fs *flag.FlagSet, databaseURL *string) {
+	fs = flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		io.WriteString(fs.Output(), usage)
+		fs.PrintDefaults()
+	}
+	return fs, fs.String("database-url", "", "the database, as DOORSTEP_DATABASE_URL (which it overrides)")
+}
+
+// commandConfig is the configuration of a command that works on the database (user,
+// demo-data, dashboard): the settings' variables, with --database-url, if given, instead of
+// DOORSTEP_DATABASE_URL.
+func commandConfig(command, databaseURL string, getenv func(string) string, stderr io.Writer) (config.Config, error) {
+	cfg, err := config.Load(command, nil, getenv, stderr)
+	if err == nil && databaseURL != "" {
+		if cfg.Database, err = config.ParseDatabaseURL(databaseURL); err != nil {
+			err = fmt.Errorf("--database-url: %w", err)
+		}
+	}
+	return cfg, err
 }
 
 // parseInterspersed parses flags wherever they stand among the arguments, as people type

@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -254,5 +255,37 @@ func TestSortTiesReadAToZ(t *testing.T) {
 		if got := names(); got != c.want {
 			t.Errorf("by %s, desc %v: %s, want %s", c.column, c.desc, got, c.want)
 		}
+	}
+}
+
+// A recount counts closed requests without open rows; Compare names each counter that
+// differs, with both values.
+func TestRecountAndCompare(t *testing.T) {
+	created := time.Date(2026, 11, 20, 5, 0, 0, 0, time.UTC)
+	closed := Raw{Service: "aeps_cash", Division: "Agra Division", Region: "Agra Region", Circle: "Uttar Pradesh Circle",
+		Status: request.StatusCompleted, CreatedAt: created, ClosedAt: created.Add(3*time.Hour + time.Minute)}
+	open := closed
+	open.Status = request.StatusInProgress
+	var actual Tally
+	actual.Recount(closed)
+	if days, openRows := actual.Rows(); days != 4 || openRows != 0 {
+		t.Errorf("a completed request: %d daily and %d open rows, want 4 and 0", days, openRows)
+	}
+	actual.Recount(open)
+
+	var stored Tally
+	stored.Recount(closed)
+	stored.Submitted(request.Request{ServiceCode: open.Service, Division: open.Division, Region: open.Region, Circle: open.Circle, CreatedAt: open.CreatedAt})
+	if diffs := Compare(&stored, &actual); len(diffs) != 0 {
+		t.Fatalf("equal tallies differ: %+v", diffs)
+	}
+	stored.addDay(DayKey{"division:Agra Division", DayOf(created), "aeps_cash"}, DayCounts{Completed: 1, Completion: Histogram{}.Count(BucketOf(40*time.Hour), 1)})
+	diffs := Compare(&stored, &actual)
+	want := []Difference{
+		{Unit: "division:Agra Division", When: "2026-11-20", Service: "aeps_cash", Field: "completed", Stored: "2", Actual: "1"},
+		{Unit: "division:Agra Division", When: "2026-11-20", Service: "aeps_cash", Field: "completion", Stored: "3-4h:1 40-41h:1", Actual: "3-4h:1"},
+	}
+	if !slices.Equal(diffs, want) {
+		t.Errorf("differences\n%+v\nwant\n%+v", diffs, want)
 	}
 }

@@ -1,7 +1,10 @@
 // Package demo fills an empty database with made-up but realistic data, for trying Doorstep
 // out: staff accounts for one Circle, one of its Regions and two of its Divisions plus an
 // admin, and a few hundred requests of the last 30 days in those Divisions, in every status,
-// with the histories staff would have left. `doorstep serve --demo` calls it.
+// with the histories staff would have left. `doorstep serve --demo` calls it (Seed).
+//
+// Fill makes requests at national scale, for demonstrations and benchmarks: any number, in
+// all of India's Divisions, written in bulk. `doorstep demo-data` calls it.
 package demo
 
 import (
@@ -233,7 +236,10 @@ func demoAreas(dir *postal.Directory) (map[string][]area, error) {
 	return out, nil
 }
 
-func activeServices(ctx context.Context, st Store) ([]string, error) {
+// activeServices are the codes of the services customers may ask for now.
+func activeServices(ctx context.Context, st interface {
+	Services(ctx context.Context) ([]request.Service, error)
+}) ([]string, error) {
 	all, err := st.Services(ctx)
 	if err != nil {
 		return nil, err

@@ -52,12 +52,15 @@ func (g *generator) between(lo, hi time.Duration) time.Duration {
 	return lo + time.Duration(g.rng.Int64N(int64(hi-lo)))
 }
 
-// outcomes are where requests end up, in percent, had they all the time they need; recent
-// ones are cut short by the present and are still open.
-var outcomes = []struct {
+// outcome is where a share of requests end up.
+type outcome struct {
 	status  request.Status
 	percent int
-}{
+}
+
+// outcomes are where requests end up, in percent, had they all the time they need; recent
+// ones are cut short by the present and are still open.
+var outcomes = []outcome{
 	{request.StatusCompleted, 68},
 	{request.StatusNotServiceable, 10},
 	{request.StatusCancelled, 9},
@@ -70,7 +73,7 @@ var outcomes = []struct {
 func (g *generator) plan(n int) ([]planned, error) {
 	out := make([]planned, 0, n)
 	for i := range n {
-		outcome, minDays := g.outcome(), 0
+		outcome, minDays := drawOutcome(g.rng, outcomes), 0
 		if i < len(outcomes) {
 			outcome, minDays = outcomes[i].status, 7
 		}
@@ -91,7 +94,7 @@ func (g *generator) plan(n int) ([]planned, error) {
 			Email: sub.Email, Mobile: sub.Mobile, Details: sub.Details, Language: request.Language(sub.Language),
 			Division: a.Division, Region: a.Region, Circle: a.Circle, District: a.District, State: a.State,
 			CreatedAt: g.createdAt(minDays)}
-		out = append(out, planned{request: r, changes: g.history(outcome, r.CreatedAt, a)})
+		out = append(out, planned{request: r, changes: g.history(outcome, r.CreatedAt, localStaff(a))})
 	}
 	slices.SortStableFunc(out, func(a, b planned) int { return a.request.CreatedAt.Compare(b.request.CreatedAt) })
 	return out, nil
@@ -105,8 +108,9 @@ func (g *generator) details(service string) string {
 	return pick(g.rng, details[service])
 }
 
-func (g *generator) outcome() request.Status {
-	return outcomes[weighted(g.rng, len(outcomes), func(i int) int { return outcomes[i].percent })].status
+// outcome draws where a request ends up from table.
+func drawOutcome(rng *mrand.Rand, table []outcome) request.Status {
+	return table[weighted(rng, len(table), func(i int) int { return table[i].percent })].status
 }
 
 // weighted draws one of 0 to n-1, each as likely as its weight; -1 if all weigh nothing.
@@ -261,38 +265,59 @@ const (
 	remarkByCustomer = "Cancelled by the customer"
 )
 
+// staffing is who works a request: its Division's account, the actor of the Division's
+// changes, and the two postmen of its beat as the assignment names them ("Postman Ravi
+// Kumar S, Indiranagar S.O"), its own first.
+type staffing struct {
+	actor   string
+	postmen [2]string
+}
+
+// localStaff is the staffing of a demo area: each locality's post office has two postmen of
+// its own, so that the run sheet shows the same names at the same office, as a Division's
+// would.
+func localStaff(a area) staffing {
+	staffOf := postmen[a.Division]
+	beat := localityBeat(a.locality, len(staffOf))
+	s := staffing{actor: divisionUser(a.Division)}
+	for i := range s.postmen {
+		s.postmen[i] = fmt.Sprintf("Postman %s, %s S.O", staffOf[(beat+i)%len(staffOf)], a.locality)
+	}
+	return s
+}
+
+// backlogPercent of requests wait in a Division's queue for days before anyone is sent:
+// the slow tail of real completion times.
+const backlogPercent = 8
+
 // history plans the changes that take a request created at created to outcome, as the
 // Division (and sometimes the customer) would have made them.
-func (g *generator) history(outcome request.Status, created time.Time, a area) []plannedChange {
-	actor := divisionUser(a.Division)
-	staffOf := postmen[a.Division]
-	// Each locality's post office has two postmen of its own, so the run sheet shows the
-	// same names at the same office, as a Division's would.
-	beat := localityBeat(a.locality, len(staffOf))
-	postman := staffOf[beat]
+func (g *generator) history(outcome request.Status, created time.Time, s staffing) []plannedChange {
+	actor, postman := s.actor, 0
 	assign := func() request.Change {
-		return request.Change{To: request.StatusInProgress, AssignedTo: fmt.Sprintf("Postman %s, %s S.O", postman, a.locality)}
+		return request.Change{To: request.StatusInProgress, AssignedTo: s.postmen[postman]}
 	}
-	// A postman who found no one gives the request back; another goes the next day.
+	// A postman who found no one gives the request back; the other goes the next day.
 	reassign := func() request.Change {
-		if postman == staffOf[beat] {
-			postman = staffOf[(beat+1)%len(staffOf)]
-		} else {
-			postman = staffOf[beat]
-		}
+		postman = 1 - postman
 		ch := assign()
 		ch.Remarks = pick(g.rng, []string{remarkNotAvailable, remarkNoAnswer})
 		return ch
 	}
 	p := &path{g: g, last: created}
+	// The first look at a request: the same day or the next, or days later from a backlog.
+	firstLo, firstHi := 30*time.Minute, 20*time.Hour
+	if g.chance(backlogPercent) {
+		firstLo, firstHi = 2*24*time.Hour, 6*24*time.Hour
+	}
 	switch outcome {
 	case request.StatusInProgress:
-		p.byStaff(assign(), actor, 30*time.Minute, 20*time.Hour)
+		p.byStaff(assign(), actor, firstLo, firstHi)
 		if g.chance(20) {
 			p.byStaff(reassign(), actor, 3*time.Hour, 28*time.Hour)
 		}
 	case request.StatusCompleted:
-		p.byStaff(assign(), actor, 30*time.Minute, 20*time.Hour)
+		p.byStaff(assign(), actor, firstLo, firstHi)
 		if g.chance(15) {
 			p.byStaff(reassign(), actor, 3*time.Hour, 28*time.Hour)
 		}
@@ -303,17 +328,17 @@ func (g *generator) history(outcome request.Status, created time.Time, a area) [
 				actor, time.Hour, 24*time.Hour)
 			break
 		}
-		p.byStaff(assign(), actor, 30*time.Minute, 20*time.Hour)
+		p.byStaff(assign(), actor, firstLo, firstHi)
 		p.byStaff(request.Change{To: request.StatusNotServiceable,
 			Remarks: pick(g.rng, []string{remarkNoAddress, remarkNotAvailable, remarkNoDocuments, remarkWillVisit})}, actor, time.Hour, 30*time.Hour)
 	case request.StatusCancelled:
 		if g.chance(50) {
-			p.byStaff(assign(), actor, 30*time.Minute, 20*time.Hour)
+			p.byStaff(assign(), actor, firstLo, firstHi)
 			p.byStaff(request.Change{To: request.StatusCancelled, Remarks: remarkCancel}, actor, time.Hour, 24*time.Hour)
 			break
 		}
 		if g.chance(40) {
-			p.byStaff(assign(), actor, 30*time.Minute, 20*time.Hour)
+			p.byStaff(assign(), actor, firstLo, firstHi)
 		}
 		// Customers cancel at any hour.
 		p.add(request.Change{To: request.StatusCancelled, Remarks: remarkByCustomer}, audit.Customer,

@@ -104,6 +104,7 @@ type Store interface {
 
 	BackOffice
 	Dashboard
+	Loader
 }
 
 // Dashboard is what the dashboard keeps: counters that every change adds to in its own
@@ -120,6 +121,9 @@ type Dashboard interface {
 	RecountDashboard(ctx context.Context) (*dashboard.Tally, error)
 	// RepairDashboard rewrites the counters from a recount, with no change in between.
 	RepairDashboard(ctx context.Context) error
+	// CheckDashboard reads every counter and recounts the requests in one snapshot of the
+	// database, so that a change made meanwhile cannot show as a difference between them.
+	CheckDashboard(ctx context.Context) (stored, recounted *dashboard.Tally, err error)
 }
 
 // How long what DeleteExpired removes is kept.

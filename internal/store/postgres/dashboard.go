@@ -121,17 +121,37 @@ func (s *Store) DashboardOpen(ctx context.Context, units []string) ([]dashboard.
 
 // StoredDashboard implements store.Store.
 func (s *Store) StoredDashboard(ctx context.Context) (*dashboard.Tally, error) {
-	days, err := queryAll(ctx, s.pool, "dashboard days", queryDays, scanDayRow)
+	return storedDashboard(ctx, s.pool)
+}
+
+func storedDashboard(ctx context.Context, q queryer) (*dashboard.Tally, error) {
+	days, err := queryAll(ctx, q, "dashboard days", queryDays, scanDayRow)
 	if err != nil {
 		return nil, err
 	}
-	open, err := queryAll(ctx, s.pool, "dashboard open", queryOpen, scanOpenRow)
+	open, err := queryAll(ctx, q, "dashboard open", queryOpen, scanOpenRow)
 	if err != nil {
 		return nil, err
 	}
 	var t dashboard.Tally
 	t.Add(days, open)
 	return &t, nil
+}
+
+// CheckDashboard implements store.Store, in one read-only transaction at REPEATABLE READ:
+// one snapshot for both reads.
+func (s *Store) CheckDashboard(ctx context.Context) (stored, recounted *dashboard.Tally, err error) {
+	err = pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		if stored, err = storedDashboard(ctx, tx); err != nil {
+			return err
+		}
+		recounted, err = recount(ctx, tx)
+		return err
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("postgres: check dashboard: %w", err)
+	}
+	return stored, recounted, nil
 }
 
 type queryer interface {

@@ -240,7 +240,7 @@ func (s *Store) RequestsByIDs(ctx context.Context, ids []int64) ([]request.Reque
 }
 
 // queryAll runs query on the pool and scans every row it returns.
-func queryAll[T any](ctx context.Context, pool *pgxpool.Pool, what, query string, scan func(pgx.Row) (T, error), args ...any) ([]T, error) {
+func queryAll[T any](ctx context.Context, pool queryer, what, query string, scan func(pgx.Row) (T, error), args ...any) ([]T, error) {
 	rows, err := pool.Query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %s: %w", what, err)

@@ -68,27 +68,11 @@ func testDashboardCounters(t *testing.T, st store.Store) {
 	for err := range errs {
 		t.Fatal(err)
 	}
-	stored, err := st.StoredDashboard(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	actual, err := st.RecountDashboard(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diffs := dashboard.Compare(stored, actual); len(diffs) > 0 {
-		t.Fatalf("%d counters differ from a recount, first %+v", len(diffs), diffs[0])
-	}
+	stored, received := countersMatchRecount(t, st, "")
 	if stored.Empty() {
 		t.Fatal("no counters written")
 	}
 	// The national received count is the number of distinct requests.
-	var received int64
-	for _, r := range stored.Days() {
-		if r.Unit == dashboard.India.Key() {
-			received += r.Received
-		}
-	}
 	requests, err := st.DeskRequests(ctx, store.DeskQuery{})
 	if err != nil {
 		t.Fatal(err)
@@ -108,11 +92,37 @@ func testDashboardCounters(t *testing.T, st store.Store) {
 	if err := st.RepairDashboard(ctx); err != nil {
 		t.Fatal(err)
 	}
-	repaired, err := st.StoredDashboard(ctx)
+	countersMatchRecount(t, st, "after repair: ")
+}
+
+// countersMatchRecount fails the test unless the stored counters equal a recount; it
+// returns them with India's number of requests received, which is the number of requests.
+func countersMatchRecount(t *testing.T, st store.Store, when string) (stored *dashboard.Tally, received int64) {
+	t.Helper()
+	ctx := context.Background()
+	stored, err := st.StoredDashboard(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diffs := dashboard.Compare(repaired, actual); len(diffs) > 0 {
-		t.Fatalf("after repair %d counters differ, first %+v", len(diffs), diffs[0])
+	actual, err := st.RecountDashboard(ctx)
+	if err != nil {
+		t.Fatal(err)
 	}
+	if diffs := dashboard.Compare(stored, actual); len(diffs) > 0 {
+		t.Fatalf("%s%d counters differ from a recount, first %+v", when, len(diffs), diffs[0])
+	}
+	// The same, read in one snapshot.
+	checked, recounted, err := st.CheckDashboard(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dashboard.Compare(checked, stored)) > 0 || len(dashboard.Compare(recounted, actual)) > 0 {
+		t.Fatalf("%sCheckDashboard read other counts than StoredDashboard and RecountDashboard", when)
+	}
+	for _, r := range stored.Days() {
+		if r.Unit == dashboard.India.Key() {
+			received += r.Received
+		}
+	}
+	return stored, received
 }

@@ -55,6 +55,7 @@ func Run(t *testing.T, open Opener) {
 		{"AuditLog", testAuditLog},
 		{"DeleteExpired", testDeleteExpired},
 		{"DashboardCounters", testDashboardCounters},
+		{"LoadRequests", testLoadRequests},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
