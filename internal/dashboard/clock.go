@@ -45,6 +45,9 @@ func DayOfDate(t time.Time) Day {
 	return DayOf(time.Date(t.Year(), t.Month(), t.Day(), 12, 0, 0, 0, IST))
 }
 
+// Day is the IST day the hour is part of.
+func (h Hour) Day() Day { return Day(floorDiv(int64(h), 24)) }
+
 // Start is the first instant of the hour.
 func (h Hour) Start() time.Time {
 	return time.UnixMilli(int64(h)*time.Hour.Milliseconds() - istOffset.Milliseconds()).In(IST)

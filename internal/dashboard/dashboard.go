@@ -28,7 +28,16 @@ var (
 // Store is where the counters are kept.
 type Store interface {
 	DashboardDays(ctx context.Context, units []string, from, to Day) ([]DayRow, error)
-	DashboardOpen(ctx context.Context, units []string) ([]OpenRow, error)
+	DashboardOpenSums(ctx context.Context, units []string, bounds []Hour) ([]OpenSums, error)
+}
+
+// OpenSums are the requests open now of one unit and service: how many, and how many of them
+// were submitted before each of the bounds a view asked about (IST hours). Ages and overdue
+// are differences of these, so a view reads sums, not a row per hour of the backlog.
+type OpenSums struct {
+	Unit, Service string
+	Open          int64
+	Before        []int64 // by bound
 }
 
 // Catalogue gives the services, with their names and target times.
@@ -191,20 +200,37 @@ func (d *Dashboard) figures(ctx context.Context, u Unit, p Period) (Figures, err
 		t.Completed += r.Completed
 	}
 
-	open, err := d.store.DashboardOpen(ctx, keys)
+	// What a view asks of the open counters: how many were submitted before the hours from
+	// which they are at least 24, 72 and 168 hours old (ageBucket's bounds, as hours of
+	// submission), and before each service's overdue cutoff.
+	nowHour := HourOf(now)
+	bounds := make([]Hour, 0, len(ageBounds)+len(targets)+1)
+	for _, b := range ageBounds {
+		bounds = append(bounds, nowHour-Hour(b)+1)
+	}
+	boundOf := func(target time.Duration) int {
+		b := HourOf(request.OverdueCutoff(now, target)) // Overdue's rule, as an hour of submission
+		if i := slices.Index(bounds, b); i >= 0 {
+			return i
+		}
+		bounds = append(bounds, b)
+		return len(bounds) - 1
+	}
+	overdueBound := map[string]int{}
+	for code, target := range targets {
+		overdueBound[code] = boundOf(target)
+	}
+	defaultBound := boundOf(DefaultTarget)
+	sums, err := d.store.DashboardOpenSums(ctx, keys, bounds)
 	if err != nil {
 		return Figures{}, err
 	}
-	nowHour := HourOf(now)
-	for _, r := range open {
-		target, known := targets[r.Service]
+	for _, r := range sums {
+		b, known := overdueBound[r.Service]
 		if !known {
-			target = DefaultTarget
+			b = defaultBound
 		}
-		overdue := int64(0)
-		if Overdue(r.Hour, target, now) {
-			overdue = r.Open
-		}
+		overdue := r.Before[b]
 		if r.Unit != own {
 			if c := child[r.Unit]; c != nil {
 				c.Open += r.Open
@@ -218,7 +244,13 @@ func (d *Dashboard) figures(ctx context.Context, u Unit, p Period) (Figures, err
 			s.Open += r.Open
 			s.Overdue += overdue
 		}
-		f.OpenByAge[ageBucket(int(nowHour-r.Hour))] += r.Open
+		// Open, less those at least 24 hours old, is the youngest age; and so on up.
+		younger := r.Open
+		for i := range ageBounds {
+			f.OpenByAge[i] += younger - r.Before[i]
+			younger = r.Before[i]
+		}
+		f.OpenByAge[len(ageBounds)] += younger
 	}
 	return f, nil
 }

@@ -70,6 +70,9 @@ type OpenRow struct {
 type Tally struct {
 	days map[DayKey]*DayCounts
 	open map[OpenKey]int64
+	// openDays are the stored per-day sums of the open counters (AddOpenDays), which
+	// Compare checks too; nil for a recount, whose per-day sums are OpenDays.
+	openDays map[OpenDayRow]bool
 }
 
 func (t *Tally) addDay(k DayKey, c DayCounts) {
@@ -167,6 +170,38 @@ func (t *Tally) Open() []OpenRow {
 	return rows
 }
 
+// OpenDayRow is the open counters of one unit and service summed over an IST day of
+// submission. A view reads these for the whole days before a bound and the hourly rows only
+// within the bound's own day, so that its cost does not grow with the hours a backlog spans.
+type OpenDayRow struct {
+	Unit    string
+	Day     Day
+	Service string
+	Open    int64
+}
+
+// OpenDays are the open rows summed per day, in key order (see Days). Writers add them
+// after the hourly rows, so that every transaction locks rows in one order.
+func (t *Tally) OpenDays() []OpenDayRow {
+	type key struct {
+		unit    string
+		day     Day
+		service string
+	}
+	sums := map[key]int64{}
+	for k, n := range t.open {
+		sums[key{k.Unit, k.Hour.Day(), k.Service}] += n
+	}
+	rows := make([]OpenDayRow, 0, len(sums))
+	for k, n := range sums {
+		rows = append(rows, OpenDayRow{k.unit, k.day, k.service, n})
+	}
+	slices.SortFunc(rows, func(a, b OpenDayRow) int {
+		return cmp.Or(cmp.Compare(a.Unit, b.Unit), cmp.Compare(a.Day, b.Day), cmp.Compare(a.Service, b.Service))
+	})
+	return rows
+}
+
 // Raw is what a recount reads of each request: enough to count it as Submitted and Closed.
 type Raw struct {
 	Service                  string
@@ -201,6 +236,18 @@ func (t *Tally) Add(days []DayRow, open []OpenRow) {
 	}
 	for _, r := range open {
 		t.addOpen(r.OpenKey, r.Open)
+	}
+}
+
+// AddOpenDays adds the stored per-day sums of the open counters (to compare with a recount).
+func (t *Tally) AddOpenDays(rows []OpenDayRow) {
+	if t.openDays == nil {
+		t.openDays = map[OpenDayRow]bool{}
+	}
+	for _, r := range rows {
+		if r.Open != 0 {
+			t.openDays[r] = true
+		}
 	}
 }
 
@@ -260,9 +307,42 @@ func Compare(stored, actual *Tally) []Difference {
 				Service: k.Service, Field: "open", Stored: itoa(s), Actual: itoa(a)})
 		}
 	}
+	if stored.openDays != nil {
+		diffs = append(diffs, compareOpenDays(stored.openDays, actual.OpenDays())...)
+	}
 	slices.SortFunc(diffs, func(a, b Difference) int {
 		return cmp.Or(cmp.Compare(a.Unit, b.Unit), cmp.Compare(a.When, b.When), cmp.Compare(a.Service, b.Service), cmp.Compare(a.Field, b.Field))
 	})
+	return diffs
+}
+
+// compareOpenDays lists the per-day sums of open counters stored otherwise than actual.
+func compareOpenDays(stored map[OpenDayRow]bool, actual []OpenDayRow) []Difference {
+	type key struct {
+		unit    string
+		day     Day
+		service string
+	}
+	s, a := map[key]int64{}, map[key]int64{}
+	for r := range stored {
+		s[key{r.Unit, r.Day, r.Service}] += r.Open
+	}
+	for _, r := range actual {
+		if r.Open != 0 {
+			a[key{r.Unit, r.Day, r.Service}] += r.Open
+		}
+	}
+	var diffs []Difference
+	for k, n := range s {
+		if a[k] != n {
+			diffs = append(diffs, Difference{Unit: k.unit, When: "submitted on " + k.day.String(), Service: k.service, Field: "open (day)", Stored: itoa(n), Actual: itoa(a[k])})
+		}
+	}
+	for k, n := range a {
+		if _, ok := s[k]; !ok {
+			diffs = append(diffs, Difference{Unit: k.unit, When: "submitted on " + k.day.String(), Service: k.service, Field: "open (day)", Stored: "0", Actual: itoa(n)})
+		}
+	}
 	return diffs
 }
 

@@ -113,8 +113,10 @@ type Dashboard interface {
 	// DashboardDays returns the daily counters of these units (dashboard.Unit.Key) for the
 	// days from and to, both included.
 	DashboardDays(ctx context.Context, units []string, from, to dashboard.Day) ([]dashboard.DayRow, error)
-	// DashboardOpen returns the open counters of these units that are not zero.
-	DashboardOpen(ctx context.Context, units []string) ([]dashboard.OpenRow, error)
+	// DashboardOpenSums returns, for each of these units and each service, how many
+	// requests are open and how many of those were submitted before each bound
+	// (OpenSumsStatements).
+	DashboardOpenSums(ctx context.Context, units []string, bounds []dashboard.Hour) ([]dashboard.OpenSums, error)
 	// StoredDashboard reads every counter.
 	StoredDashboard(ctx context.Context) (*dashboard.Tally, error)
 	// RecountDashboard counts every request again, as the counters should have it.

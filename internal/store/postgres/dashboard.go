@@ -10,6 +10,7 @@ import (
 
 	"github.com/doorstep-post/doorstep/internal/dashboard"
 	"github.com/doorstep-post/doorstep/internal/request"
+	"github.com/doorstep-post/doorstep/internal/store"
 )
 
 // The dashboard's counters (migration 00009). Changes add to them in their own
@@ -35,6 +36,9 @@ const (
 	queryAddOpen = `INSERT INTO dashboard_open AS o (unit, hour, service_code, open)
 		SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::bigint[])
 		ON CONFLICT (unit, hour, service_code) DO UPDATE SET open = o.open + excluded.open`
+	queryAddOpenDays = `INSERT INTO dashboard_open_days AS o (unit, day, service_code, open)
+		SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::bigint[])
+		ON CONFLICT (unit, day, service_code) DO UPDATE SET open = o.open + excluded.open`
 )
 
 // queueTally adds the two statements that add t to the counters to batch.
@@ -62,6 +66,13 @@ func queueTally(batch *pgx.Batch, t *dashboard.Tally) {
 		units, hours, services, n = append(units, o.Unit), append(hours, int32(o.Hour)), append(services, o.Service), append(n, o.Open)
 	}
 	batch.Queue(queryAddOpen, units, hours, services, n)
+	// After the hourly rows, in key order: every transaction locks rows in the same order.
+	units, services, n = nil, nil, nil
+	var openDays []int32
+	for _, o := range t.OpenDays() {
+		units, openDays, services, n = append(units, o.Unit), append(openDays, int32(o.Day)), append(services, o.Service), append(n, o.Open)
+	}
+	batch.Queue(queryAddOpenDays, units, openDays, services, n)
 }
 
 // arrayLiteral is h as a PostgreSQL array literal: {1,0,3}.
@@ -114,9 +125,40 @@ func (s *Store) DashboardDays(ctx context.Context, units []string, from, to dash
 		scanDayRow, units, int32(from), int32(to))
 }
 
-// DashboardOpen implements store.Store.
-func (s *Store) DashboardOpen(ctx context.Context, units []string) ([]dashboard.OpenRow, error) {
-	return queryAll(ctx, s.pool, "dashboard open", queryOpen+` WHERE unit = ANY($1) AND open <> 0`, scanOpenRow, units)
+// DashboardOpenSums implements store.Store.
+func (s *Store) DashboardOpenSums(ctx context.Context, units []string, bounds []dashboard.Hour) ([]dashboard.OpenSums, error) {
+	unitsIn := func(p string) string { return "unit = ANY(" + p + "::text[])" }
+	days, hours := store.OpenSumsStatements(store.Placeholder, unitsIn, units, bounds)
+	sums := store.NewOpenSumsBuilder(len(bounds))
+	before := make([]int64, len(bounds))
+	dest := make([]any, 3+len(bounds))
+	var unit, service string
+	var open int64
+	dest[0], dest[1], dest[2] = &unit, &service, &open
+	for i := range before {
+		dest[3+i] = &before[i]
+	}
+	rows, err := s.pool.Query(ctx, days.SQL, days.Args...)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: dashboard open: %w", err)
+	}
+	if _, err := pgx.ForEachRow(rows, dest, func() error { sums.Day(unit, service, open, before); return nil }); err != nil {
+		return nil, fmt.Errorf("postgres: dashboard open: %w", err)
+	}
+	if hours.SQL != "" {
+		var bound int32
+		rows, err := s.pool.Query(ctx, hours.SQL, hours.Args...)
+		if err != nil {
+			return nil, fmt.Errorf("postgres: dashboard open: %w", err)
+		}
+		if _, err := pgx.ForEachRow(rows, []any{&bound, &unit, &service, &open}, func() error {
+			sums.Hours(int(bound), unit, service, open)
+			return nil
+		}); err != nil {
+			return nil, fmt.Errorf("postgres: dashboard open: %w", err)
+		}
+	}
+	return sums.Sums(), nil
 }
 
 // StoredDashboard implements store.Store.
@@ -133,8 +175,18 @@ func storedDashboard(ctx context.Context, q queryer) (*dashboard.Tally, error) {
 	if err != nil {
 		return nil, err
 	}
+	openDays, err := queryAll(ctx, q, "dashboard open days", `SELECT unit, day, service_code, open FROM dashboard_open_days`,
+		func(row pgx.Row) (dashboard.OpenDayRow, error) {
+			var r dashboard.OpenDayRow
+			err := row.Scan(&r.Unit, &r.Day, &r.Service, &r.Open)
+			return r, err
+		})
+	if err != nil {
+		return nil, err
+	}
 	var t dashboard.Tally
 	t.Add(days, open)
+	t.AddOpenDays(openDays)
 	return &t, nil
 }
 
@@ -196,7 +248,7 @@ func (s *Store) RepairDashboard(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		for _, table := range []string{"dashboard_days", "dashboard_open"} {
+		for _, table := range []string{"dashboard_days", "dashboard_open", "dashboard_open_days"} {
 			if _, err := tx.Exec(ctx, "DELETE FROM "+table); err != nil {
 				return fmt.Errorf("postgres: repair: %w", err)
 			}

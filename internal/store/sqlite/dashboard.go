@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/doorstep-post/doorstep/internal/dashboard"
+	"github.com/doorstep-post/doorstep/internal/store"
 )
 
 // The dashboard's counters (migration 00009). Changes add to them in their own transaction;
@@ -28,6 +29,9 @@ const (
 	queryAddOpen = `INSERT INTO dashboard_open (unit, hour, service_code, open)
 		SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?) WHERE true
 		ON CONFLICT (unit, hour, service_code) DO UPDATE SET open = open + excluded.open`
+	queryAddOpenDays = `INSERT INTO dashboard_open_days (unit, day, service_code, open)
+		SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?) WHERE true
+		ON CONFLICT (unit, day, service_code) DO UPDATE SET open = open + excluded.open`
 	// The histograms of the rows named by a JSON array of [unit, day, service].
 	queryCompletions = `SELECT d.unit, d.day, d.service_code, d.completion
 		FROM json_each(?) AS k JOIN dashboard_days AS d
@@ -92,7 +96,15 @@ func addTally(ctx context.Context, tx *sql.Tx, t *dashboard.Tally) error {
 	for i, o := range open {
 		openRows[i] = [4]any{o.Unit, o.Hour, o.Service, o.Open}
 	}
-	return execJSON(ctx, tx, queryAddOpen, openRows)
+	if err := execJSON(ctx, tx, queryAddOpen, openRows); err != nil {
+		return err
+	}
+	openDays := t.OpenDays()
+	dayRows := make([][4]any, len(openDays))
+	for i, o := range openDays {
+		dayRows[i] = [4]any{o.Unit, o.Day, o.Service, o.Open}
+	}
+	return execJSON(ctx, tx, queryAddOpenDays, dayRows)
 }
 
 func execJSON[T any](ctx context.Context, tx *sql.Tx, query string, rows []T) error {
@@ -160,10 +172,51 @@ func scanDayRow(row scanner) (dashboard.DayRow, error) {
 	return r, err
 }
 
-// DashboardOpen implements store.Store.
-func (s *Store) DashboardOpen(ctx context.Context, units []string) ([]dashboard.OpenRow, error) {
-	return queryAll(ctx, s.readers, "dashboard open", `SELECT unit, hour, service_code, open FROM dashboard_open
-		WHERE unit IN (SELECT value FROM json_each(?)) AND open <> 0`, scanOpenRow, jsonStrings(units))
+// DashboardOpenSums implements store.Store.
+func (s *Store) DashboardOpenSums(ctx context.Context, units []string, bounds []dashboard.Hour) ([]dashboard.OpenSums, error) {
+	unitsIn := func(p string) string { return "unit IN (SELECT value FROM json_each(" + p + "))" }
+	days, hours := store.OpenSumsStatements(store.Question, unitsIn, jsonStrings(units), bounds)
+	sums := store.NewOpenSumsBuilder(len(bounds))
+	rows, err := s.readers.QueryContext(ctx, days.SQL, days.Args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: dashboard open: %w", err)
+	}
+	defer rows.Close()
+	before := make([]int64, len(bounds))
+	dest := make([]any, 3+len(bounds))
+	var unit, service string
+	var open int64
+	dest[0], dest[1], dest[2] = &unit, &service, &open
+	for i := range before {
+		dest[3+i] = &before[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, fmt.Errorf("sqlite: dashboard open: %w", err)
+		}
+		sums.Day(unit, service, open, before)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: dashboard open: %w", err)
+	}
+	if hours.SQL != "" {
+		hourRows, err := s.readers.QueryContext(ctx, hours.SQL, hours.Args...)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: dashboard open: %w", err)
+		}
+		defer hourRows.Close()
+		var bound int
+		for hourRows.Next() {
+			if err := hourRows.Scan(&bound, &unit, &service, &open); err != nil {
+				return nil, fmt.Errorf("sqlite: dashboard open: %w", err)
+			}
+			sums.Hours(bound, unit, service, open)
+		}
+		if err := hourRows.Err(); err != nil {
+			return nil, fmt.Errorf("sqlite: dashboard open: %w", err)
+		}
+	}
+	return sums.Sums(), nil
 }
 
 func scanOpenRow(row scanner) (dashboard.OpenRow, error) {
@@ -187,8 +240,18 @@ func storedDashboard(ctx context.Context, q querier) (*dashboard.Tally, error) {
 	if err != nil {
 		return nil, err
 	}
+	openDays, err := queryAll(ctx, q, "dashboard open days", `SELECT unit, day, service_code, open FROM dashboard_open_days`,
+		func(row scanner) (dashboard.OpenDayRow, error) {
+			var r dashboard.OpenDayRow
+			err := row.Scan(&r.Unit, &r.Day, &r.Service, &r.Open)
+			return r, err
+		})
+	if err != nil {
+		return nil, err
+	}
 	var t dashboard.Tally
 	t.Add(days, open)
+	t.AddOpenDays(openDays)
 	return &t, nil
 }
 
@@ -244,7 +307,7 @@ func (s *Store) RepairDashboard(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		for _, table := range []string{"dashboard_days", "dashboard_open"} {
+		for _, table := range []string{"dashboard_days", "dashboard_open", "dashboard_open_days"} {
 			if _, err := tx.ExecContext(ctx, "DELETE FROM "+table); err != nil {
 				return fmt.Errorf("sqlite: repair: %w", err)
 			}

@@ -1,0 +1,102 @@
+package store
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/doorstep-post/doorstep/internal/dashboard"
+)
+
+// The dashboard's open figures (dashboard.OpenSums) are read from two tables: the open
+// counters per IST day of submission (dashboard_open_days) for the whole days before each
+// bound, and the hourly ones (dashboard_open) only between the start of a bound's day and
+// the bound. A view then reads rows for the days a backlog spans and a day of hours per
+// bound, not a row per hour of the backlog. Both backends use these statements, with their
+// own placeholders and list of units.
+
+// Statement is SQL with its arguments.
+type Statement struct {
+	SQL  string
+	Args []any
+}
+
+// OpenSumsStatements are the two statements of DashboardOpenSums. param is the backend's
+// n-th placeholder; unitsIn the condition that unit is one of the units, given its
+// placeholder, and units the argument it takes.
+func OpenSumsStatements(param func(n int) string, unitsIn func(placeholder string) string, units any, bounds []dashboard.Hour) (days, hours Statement) {
+	var b strings.Builder
+	b.WriteString("SELECT unit, service_code, CAST(SUM(open) AS BIGINT)")
+	for _, h := range bounds {
+		days.Args = append(days.Args, int64(h.Day()))
+		fmt.Fprintf(&b, ", CAST(SUM(CASE WHEN day < %s THEN open ELSE 0 END) AS BIGINT)", param(len(days.Args)))
+	}
+	days.Args = append(days.Args, units)
+	fmt.Fprintf(&b, " FROM dashboard_open_days WHERE %s AND open <> 0 GROUP BY unit, service_code", unitsIn(param(len(days.Args))))
+	days.SQL = b.String()
+
+	b.Reset()
+	for i, h := range bounds {
+		dayStart := dashboard.Hour(int64(h.Day()) * 24)
+		if dayStart == h {
+			continue // a bound at midnight is whole days
+		}
+		if b.Len() > 0 {
+			b.WriteString(" UNION ALL ")
+		}
+		hours.Args = append(hours.Args, units, int64(dayStart), int64(h))
+		n := len(hours.Args)
+		fmt.Fprintf(&b, "SELECT %d, unit, service_code, CAST(SUM(open) AS BIGINT) FROM dashboard_open WHERE %s AND hour >= %s AND hour < %s AND open <> 0 GROUP BY unit, service_code",
+			i, unitsIn(param(n-2)), param(n-1), param(n))
+	}
+	hours.SQL = b.String()
+	return days, hours
+}
+
+// OpenSumsBuilder adds up the rows of the two statements.
+type OpenSumsBuilder struct {
+	bounds int
+	sums   map[[2]string]*dashboard.OpenSums
+}
+
+// NewOpenSumsBuilder returns a builder for this many bounds.
+func NewOpenSumsBuilder(bounds int) *OpenSumsBuilder {
+	return &OpenSumsBuilder{bounds: bounds, sums: map[[2]string]*dashboard.OpenSums{}}
+}
+
+func (o *OpenSumsBuilder) row(unit, service string) *dashboard.OpenSums {
+	k := [2]string{unit, service}
+	r := o.sums[k]
+	if r == nil {
+		r = &dashboard.OpenSums{Unit: unit, Service: service, Before: make([]int64, o.bounds)}
+		o.sums[k] = r
+	}
+	return r
+}
+
+// Day adds a row of the days' statement: open, and open before each bound's day.
+func (o *OpenSumsBuilder) Day(unit, service string, open int64, before []int64) {
+	r := o.row(unit, service)
+	r.Open += open
+	for i, n := range before {
+		r.Before[i] += n
+	}
+}
+
+// Hours adds a row of the hours' statement: open in bound i's day before the bound.
+func (o *OpenSumsBuilder) Hours(bound int, unit, service string, n int64) {
+	o.row(unit, service).Before[bound] += n
+}
+
+// Sums are the sums, by unit and service.
+func (o *OpenSumsBuilder) Sums() []dashboard.OpenSums {
+	out := make([]dashboard.OpenSums, 0, len(o.sums))
+	for _, r := range o.sums {
+		out = append(out, *r)
+	}
+	slices.SortFunc(out, func(a, b dashboard.OpenSums) int {
+		return cmp.Or(cmp.Compare(a.Unit, b.Unit), cmp.Compare(a.Service, b.Service))
+	})
+	return out
+}
