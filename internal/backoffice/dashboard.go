@@ -48,8 +48,8 @@ type dashboardPage struct {
 
 	ChildrenTitle string
 	Columns       []columnView // sortable headings of the units' table
-	Children      []rowView2
-	Services      []rowView2
+	Children      []figuresRowView
+	Services      []figuresRowView
 	// DeskLinks lead a Division's dashboard to its requests on the desk.
 	DeskLinks []linkView
 	Downloads []linkView
@@ -80,8 +80,8 @@ type columnView struct {
 
 type linkView struct{ Label, URL string }
 
-// rowView2 is one row of the drill-down or of the services table.
-type rowView2 struct {
+// figuresRowView is one row of the drill-down or of the services table.
+type figuresRowView struct {
 	Name, URL                          string // URL: one level down (units) or the desk (a Division's services)
 	Received, Completed, Open, Overdue cell
 	Rate, Median                       string
@@ -330,8 +330,8 @@ func childrenTitle(l dashboard.Level, children []dashboard.Row) string {
 	return "Regions"
 }
 
-func rowOf(r dashboard.Row, name, link string) rowView2 {
-	return rowView2{Name: name, URL: link, Received: cell{Value: count(r.Received)}, Completed: cell{Value: count(r.Completed)},
+func rowOf(r dashboard.Row, name, link string) figuresRowView {
+	return figuresRowView{Name: name, URL: link, Received: cell{Value: count(r.Received)}, Completed: cell{Value: count(r.Completed)},
 		Open: cell{Value: count(r.Open)}, Overdue: cell{Value: count(r.Overdue)}, Rate: rate(r), Median: span(r.Median())}
 }
 

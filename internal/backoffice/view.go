@@ -113,6 +113,6 @@ func pageSamples() map[string]pageData {
 		"services":  &servicesPage{base: base{User: u}, Services: []serviceView{{}}},
 		"dashboard": &dashboardPage{base: base{User: u}, Fields: fields(nil, nil, periodFields...), Periods: []option{{}},
 			Crumbs: []crumbView{{}}, Headline: []figureView{{}}, TrendRows: []trendView{{}}, AgeRows: []ageView{{}},
-			Columns: []columnView{{}}, Children: []rowView2{{}}, Services: []rowView2{{}}, DeskLinks: []linkView{{}}, Downloads: []linkView{{}}},
+			Columns: []columnView{{}}, Children: []figuresRowView{{}}, Services: []figuresRowView{{}}, DeskLinks: []linkView{{}}, Downloads: []linkView{{}}},
 	}
 }

@@ -54,16 +54,40 @@ func OpenSumsStatements(param func(n int) string, unitsIn func(placeholder strin
 	return days, hours
 }
 
-// OpenSumsBuilder adds up the rows of the two statements.
+// OpenSumsBuilder adds up the rows of the two statements, scanned into its DayRow and
+// HoursRow destinations.
 type OpenSumsBuilder struct {
 	bounds int
 	sums   map[[2]string]*dashboard.OpenSums
+
+	unit, service string
+	open          int64
+	bound         int32
+	before        []int64
+	dayDest       []any
 }
 
 // NewOpenSumsBuilder returns a builder for this many bounds.
 func NewOpenSumsBuilder(bounds int) *OpenSumsBuilder {
-	return &OpenSumsBuilder{bounds: bounds, sums: map[[2]string]*dashboard.OpenSums{}}
+	o := &OpenSumsBuilder{bounds: bounds, sums: map[[2]string]*dashboard.OpenSums{}, before: make([]int64, bounds)}
+	o.dayDest = []any{&o.unit, &o.service, &o.open}
+	for i := range o.before {
+		o.dayDest = append(o.dayDest, &o.before[i])
+	}
+	return o
 }
+
+// DayDest is where a row of the days' statement is scanned to; DayScanned adds it.
+func (o *OpenSumsBuilder) DayDest() []any { return o.dayDest }
+
+// DayScanned adds the row just scanned to DayDest.
+func (o *OpenSumsBuilder) DayScanned() { o.Day(o.unit, o.service, o.open, o.before) }
+
+// HoursDest is where a row of the hours' statement is scanned to; HoursScanned adds it.
+func (o *OpenSumsBuilder) HoursDest() []any { return []any{&o.bound, &o.unit, &o.service, &o.open} }
+
+// HoursScanned adds the row just scanned to HoursDest.
+func (o *OpenSumsBuilder) HoursScanned() { o.Hours(int(o.bound), o.unit, o.service, o.open) }
 
 func (o *OpenSumsBuilder) row(unit, service string) *dashboard.OpenSums {
 	k := [2]string{unit, service}

@@ -130,31 +130,19 @@ func (s *Store) DashboardOpenSums(ctx context.Context, units []string, bounds []
 	unitsIn := func(p string) string { return "unit = ANY(" + p + "::text[])" }
 	days, hours := store.OpenSumsStatements(store.Placeholder, unitsIn, units, bounds)
 	sums := store.NewOpenSumsBuilder(len(bounds))
-	before := make([]int64, len(bounds))
-	dest := make([]any, 3+len(bounds))
-	var unit, service string
-	var open int64
-	dest[0], dest[1], dest[2] = &unit, &service, &open
-	for i := range before {
-		dest[3+i] = &before[i]
-	}
 	rows, err := s.pool.Query(ctx, days.SQL, days.Args...)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: dashboard open: %w", err)
 	}
-	if _, err := pgx.ForEachRow(rows, dest, func() error { sums.Day(unit, service, open, before); return nil }); err != nil {
+	if _, err := pgx.ForEachRow(rows, sums.DayDest(), func() error { sums.DayScanned(); return nil }); err != nil {
 		return nil, fmt.Errorf("postgres: dashboard open: %w", err)
 	}
 	if hours.SQL != "" {
-		var bound int32
 		rows, err := s.pool.Query(ctx, hours.SQL, hours.Args...)
 		if err != nil {
 			return nil, fmt.Errorf("postgres: dashboard open: %w", err)
 		}
-		if _, err := pgx.ForEachRow(rows, []any{&bound, &unit, &service, &open}, func() error {
-			sums.Hours(int(bound), unit, service, open)
-			return nil
-		}); err != nil {
+		if _, err := pgx.ForEachRow(rows, sums.HoursDest(), func() error { sums.HoursScanned(); return nil }); err != nil {
 			return nil, fmt.Errorf("postgres: dashboard open: %w", err)
 		}
 	}

@@ -182,19 +182,11 @@ func (s *Store) DashboardOpenSums(ctx context.Context, units []string, bounds []
 		return nil, fmt.Errorf("sqlite: dashboard open: %w", err)
 	}
 	defer rows.Close()
-	before := make([]int64, len(bounds))
-	dest := make([]any, 3+len(bounds))
-	var unit, service string
-	var open int64
-	dest[0], dest[1], dest[2] = &unit, &service, &open
-	for i := range before {
-		dest[3+i] = &before[i]
-	}
 	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
+		if err := rows.Scan(sums.DayDest()...); err != nil {
 			return nil, fmt.Errorf("sqlite: dashboard open: %w", err)
 		}
-		sums.Day(unit, service, open, before)
+		sums.DayScanned()
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlite: dashboard open: %w", err)
@@ -205,12 +197,11 @@ func (s *Store) DashboardOpenSums(ctx context.Context, units []string, bounds []
 			return nil, fmt.Errorf("sqlite: dashboard open: %w", err)
 		}
 		defer hourRows.Close()
-		var bound int
 		for hourRows.Next() {
-			if err := hourRows.Scan(&bound, &unit, &service, &open); err != nil {
+			if err := hourRows.Scan(sums.HoursDest()...); err != nil {
 				return nil, fmt.Errorf("sqlite: dashboard open: %w", err)
 			}
-			sums.Hours(bound, unit, service, open)
+			sums.HoursScanned()
 		}
 		if err := hourRows.Err(); err != nil {
 			return nil, fmt.Errorf("sqlite: dashboard open: %w", err)
