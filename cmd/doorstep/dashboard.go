@@ -112,7 +112,7 @@ func verifyDashboard(ctx context.Context, st migratingStore, w io.Writer) ([]das
 	fmt.Fprintf(w, "%s counters differ.\n", thousands(len(diffs)))
 	rows := [][]string{{"UNIT", "DAY OR HOUR", "SERVICE", "COUNTER", "STORED", "RECOUNTED"}}
 	for _, d := range diffs[:min(len(diffs), maxDifferencesShown)] {
-		rows = append(rows, []string{d.Unit, d.When, d.Service, d.Field, d.Stored, d.Actual})
+		rows = append(rows, []string{d.Unit, d.When, d.ServiceLabel(), d.Field, d.Stored, d.Actual})
 	}
 	writeTable(w, rows)
 	if len(diffs) > maxDifferencesShown {

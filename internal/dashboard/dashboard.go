@@ -27,7 +27,7 @@ var (
 
 // Store is where the counters are kept.
 type Store interface {
-	DashboardDays(ctx context.Context, units []string, from, to Day) ([]DayRow, error)
+	DashboardDays(ctx context.Context, unit string, children []string, from, to Day) ([]DayRow, error)
 	DashboardOpenSums(ctx context.Context, units []string, bounds []Hour) ([]OpenSums, error)
 }
 
@@ -179,7 +179,7 @@ func (d *Dashboard) figures(ctx context.Context, u Unit, p Period) (Figures, err
 		f.Trend[i].Day = p.From + Day(i)
 	}
 
-	days, err := d.store.DashboardDays(ctx, keys, p.From, p.To)
+	days, err := d.store.DashboardDays(ctx, u.Key(), keys[1:], p.From, p.To)
 	if err != nil {
 		return Figures{}, err
 	}

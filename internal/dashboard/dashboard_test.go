@@ -268,8 +268,9 @@ func TestRecountAndCompare(t *testing.T) {
 	open.Status = request.StatusInProgress
 	var actual Tally
 	actual.Recount(closed)
-	if days, openRows := actual.Rows(); days != 4 || openRows != 0 {
-		t.Errorf("a completed request: %d daily and %d open rows, want 4 and 0", days, openRows)
+	// A row per level of the hierarchy, and one of all services for each below the nation.
+	if days, openRows := actual.Rows(); days != 7 || openRows != 0 {
+		t.Errorf("a completed request: %d daily and %d open rows, want 7 and 0", days, openRows)
 	}
 	actual.Recount(open)
 

@@ -15,8 +15,23 @@ import (
 //   - per IST day, unit and service: requests received that day, requests completed, found
 //     not serviceable and cancelled that day, and the histogram of the completed ones' times
 //     from submission;
+//   - the same per IST day and unit for all services together (service AllServices), for
+//     every unit but the nation: a view reads these for the units one level down, a row per
+//     unit and day instead of one per service;
 //   - per IST hour of submission, unit and service: how many of the requests submitted then
 //     are still open. Ages and overdue flags follow from the hour and the clock.
+
+// AllServices is the service of the daily rows that count all services of a unit together.
+const AllServices = ""
+
+// addDays adds c to the day's rows of unit: its service's and, below the nation, the one
+// of all services.
+func (t *Tally) addDays(unit string, day Day, service string, c DayCounts) {
+	t.addDay(DayKey{unit, day, service}, c)
+	if unit != India.Key() {
+		t.addDay(DayKey{unit, day, AllServices}, c)
+	}
+}
 
 // DayKey names one row of the daily counters.
 type DayKey struct {
@@ -72,7 +87,7 @@ type Tally struct {
 	open map[OpenKey]int64
 	// openDays are the stored per-day sums of the open counters (AddOpenDays), which
 	// Compare checks too; nil for a recount, whose per-day sums are OpenDays.
-	openDays map[OpenDayRow]bool
+	openDays map[openDayKey]int64
 }
 
 func (t *Tally) addDay(k DayKey, c DayCounts) {
@@ -97,7 +112,7 @@ func (t *Tally) addOpen(k OpenKey, n int64) {
 // Submitted counts a new request: received on its day, open in its hour.
 func (t *Tally) Submitted(r request.Request) {
 	for _, unit := range keysOf(r.Division, r.Region, r.Circle) {
-		t.addDay(DayKey{unit, DayOf(r.CreatedAt), r.ServiceCode}, DayCounts{Received: 1})
+		t.addDays(unit, DayOf(r.CreatedAt), r.ServiceCode, DayCounts{Received: 1})
 		t.addOpen(OpenKey{unit, HourOf(r.CreatedAt), r.ServiceCode}, 1)
 	}
 }
@@ -110,7 +125,7 @@ func (t *Tally) Closed(r request.Request, to request.Status, at time.Time) {
 		return
 	}
 	for _, unit := range keysOf(r.Division, r.Region, r.Circle) {
-		t.addDay(DayKey{unit, DayOf(at), r.ServiceCode}, c)
+		t.addDays(unit, DayOf(at), r.ServiceCode, c)
 		t.addOpen(OpenKey{unit, HourOf(r.CreatedAt), r.ServiceCode}, -1)
 	}
 }
@@ -180,8 +195,14 @@ type OpenDayRow struct {
 	Open    int64
 }
 
-// OpenDays are the open rows summed per day, in key order (see Days). Writers add them
-// after the hourly rows, so that every transaction locks rows in one order.
+// AllDays is the day of the open rows that sum all days of submission of a unit and
+// service: what is open now. A view reads these and the days from its earliest bound on, so
+// that how far back a backlog goes costs it nothing. No request is submitted on day -1.
+const AllDays Day = -1
+
+// OpenDays are the open rows summed per day, and over all days (AllDays), in key order
+// (see Days). Writers add them after the hourly rows, so that every transaction locks rows
+// in one order.
 func (t *Tally) OpenDays() []OpenDayRow {
 	type key struct {
 		unit    string
@@ -191,6 +212,7 @@ func (t *Tally) OpenDays() []OpenDayRow {
 	sums := map[key]int64{}
 	for k, n := range t.open {
 		sums[key{k.Unit, k.Hour.Day(), k.Service}] += n
+		sums[key{k.Unit, AllDays, k.Service}] += n
 	}
 	rows := make([]OpenDayRow, 0, len(sums))
 	for k, n := range sums {
@@ -220,9 +242,9 @@ type Raw struct {
 func (t *Tally) Recount(r Raw) {
 	c, final := closing(r.CreatedAt, r.Status, r.ClosedAt)
 	for _, unit := range keysOf(r.Division, r.Region, r.Circle) {
-		t.addDay(DayKey{unit, DayOf(r.CreatedAt), r.Service}, DayCounts{Received: 1})
+		t.addDays(unit, DayOf(r.CreatedAt), r.Service, DayCounts{Received: 1})
 		if final {
-			t.addDay(DayKey{unit, DayOf(r.ClosedAt), r.Service}, c)
+			t.addDays(unit, DayOf(r.ClosedAt), r.Service, c)
 		} else {
 			t.addOpen(OpenKey{unit, HourOf(r.CreatedAt), r.Service}, 1)
 		}
@@ -239,15 +261,19 @@ func (t *Tally) Add(days []DayRow, open []OpenRow) {
 	}
 }
 
+type openDayKey struct {
+	unit    string
+	day     Day
+	service string
+}
+
 // AddOpenDays adds the stored per-day sums of the open counters (to compare with a recount).
 func (t *Tally) AddOpenDays(rows []OpenDayRow) {
 	if t.openDays == nil {
-		t.openDays = map[OpenDayRow]bool{}
+		t.openDays = map[openDayKey]int64{}
 	}
 	for _, r := range rows {
-		if r.Open != 0 {
-			t.openDays[r] = true
-		}
+		t.openDays[openDayKey{r.Unit, r.Day, r.Service}] += r.Open
 	}
 }
 
@@ -265,7 +291,15 @@ type Difference struct {
 }
 
 // Row is which row, for people.
-func (d Difference) Row() string { return d.Unit + " " + d.When + " " + d.Service }
+func (d Difference) Row() string { return d.Unit + " " + d.When + " " + d.ServiceLabel() }
+
+// ServiceLabel is the row's service code, or "all services".
+func (d Difference) ServiceLabel() string {
+	if d.Service == AllServices {
+		return "all services"
+	}
+	return d.Service
+}
 
 // Rows counts the rows a tally holds: daily and open.
 func (t *Tally) Rows() (days, open int) { return len(t.days), len(t.open) }
@@ -317,30 +351,26 @@ func Compare(stored, actual *Tally) []Difference {
 }
 
 // compareOpenDays lists the per-day sums of open counters stored otherwise than actual.
-func compareOpenDays(stored map[OpenDayRow]bool, actual []OpenDayRow) []Difference {
-	type key struct {
-		unit    string
-		day     Day
-		service string
-	}
-	s, a := map[key]int64{}, map[key]int64{}
-	for r := range stored {
-		s[key{r.Unit, r.Day, r.Service}] += r.Open
-	}
+func compareOpenDays(stored map[openDayKey]int64, actual []OpenDayRow) []Difference {
+	a := map[openDayKey]int64{}
 	for _, r := range actual {
-		if r.Open != 0 {
-			a[key{r.Unit, r.Day, r.Service}] += r.Open
-		}
+		a[openDayKey{r.Unit, r.Day, r.Service}] += r.Open
 	}
 	var diffs []Difference
-	for k, n := range s {
+	when := func(d Day) string {
+		if d == AllDays {
+			return "submitted on any day"
+		}
+		return "submitted on " + d.String()
+	}
+	for k, n := range stored {
 		if a[k] != n {
-			diffs = append(diffs, Difference{Unit: k.unit, When: "submitted on " + k.day.String(), Service: k.service, Field: "open (day)", Stored: itoa(n), Actual: itoa(a[k])})
+			diffs = append(diffs, Difference{Unit: k.unit, When: when(k.day), Service: k.service, Field: "open (day)", Stored: itoa(n), Actual: itoa(a[k])})
 		}
 	}
 	for k, n := range a {
-		if _, ok := s[k]; !ok {
-			diffs = append(diffs, Difference{Unit: k.unit, When: "submitted on " + k.day.String(), Service: k.service, Field: "open (day)", Stored: "0", Actual: itoa(n)})
+		if _, ok := stored[k]; !ok && n != 0 {
+			diffs = append(diffs, Difference{Unit: k.unit, When: when(k.day), Service: k.service, Field: "open (day)", Stored: "0", Actual: itoa(n)})
 		}
 	}
 	return diffs

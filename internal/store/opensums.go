@@ -9,12 +9,14 @@ import (
 	"github.com/doorstep-post/doorstep/internal/dashboard"
 )
 
-// The dashboard's open figures (dashboard.OpenSums) are read from two tables: the open
-// counters per IST day of submission (dashboard_open_days) for the whole days before each
-// bound, and the hourly ones (dashboard_open) only between the start of a bound's day and
-// the bound. A view then reads rows for the days a backlog spans and a day of hours per
-// bound, not a row per hour of the backlog. Both backends use these statements, with their
-// own placeholders and list of units.
+// The dashboard's open figures (dashboard.OpenSums) are read from two tables. The open
+// counters per IST day of submission (dashboard_open_days) give what is open now (their
+// rows of dashboard.AllDays) and, taking away the days from each bound's day on, what is
+// open from the whole days before it; the hourly ones (dashboard_open) add the hours
+// between the start of a bound's day and the bound. A view then reads a row per unit and
+// service, the days since its earliest bound and a day of hours per bound: not the days or
+// hours a backlog spans. Both backends use these statements, with their own placeholders
+// and list of units.
 
 // Statement is SQL with its arguments.
 type Statement struct {
@@ -27,13 +29,27 @@ type Statement struct {
 // placeholder, and units the argument it takes.
 func OpenSumsStatements(param func(n int) string, unitsIn func(placeholder string) string, units any, bounds []dashboard.Hour) (days, hours Statement) {
 	var b strings.Builder
-	b.WriteString("SELECT unit, service_code, CAST(SUM(open) AS BIGINT)")
+	allDays := fmt.Sprint(int(dashboard.AllDays))
+	fmt.Fprintf(&b, "SELECT unit, service_code, CAST(SUM(CASE WHEN day = %s THEN open ELSE 0 END) AS BIGINT)", allDays)
+	earliest := dashboard.AllDays
 	for _, h := range bounds {
 		days.Args = append(days.Args, int64(h.Day()))
-		fmt.Fprintf(&b, ", CAST(SUM(CASE WHEN day < %s THEN open ELSE 0 END) AS BIGINT)", param(len(days.Args)))
+		fmt.Fprintf(&b, ", CAST(SUM(CASE WHEN day = %s THEN open WHEN day >= %s THEN -open ELSE 0 END) AS BIGINT)", allDays, param(len(days.Args)))
+		if earliest == dashboard.AllDays || h.Day() < earliest {
+			earliest = h.Day()
+		}
 	}
+	// Two ranges of the primary key (unit, day, service_code): the rows of all days, and
+	// the days since the earliest bound.
 	days.Args = append(days.Args, units)
-	fmt.Fprintf(&b, " FROM dashboard_open_days WHERE %s AND open <> 0 GROUP BY unit, service_code", unitsIn(param(len(days.Args))))
+	fmt.Fprintf(&b, " FROM (SELECT unit, day, service_code, open FROM dashboard_open_days WHERE %s AND day = %s AND open <> 0",
+		unitsIn(param(len(days.Args))), allDays)
+	if earliest != dashboard.AllDays {
+		days.Args = append(days.Args, units, int64(earliest))
+		fmt.Fprintf(&b, " UNION ALL SELECT unit, day, service_code, open FROM dashboard_open_days WHERE %s AND day >= %s AND open <> 0",
+			unitsIn(param(len(days.Args)-1)), param(len(days.Args)))
+	}
+	b.WriteString(") AS o GROUP BY unit, service_code")
 	days.SQL = b.String()
 
 	b.Reset()

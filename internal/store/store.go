@@ -110,9 +110,10 @@ type Store interface {
 // Dashboard is what the dashboard keeps: counters that every change adds to in its own
 // transaction (see package dashboard), and their recount from the requests.
 type Dashboard interface {
-	// DashboardDays returns the daily counters of these units (dashboard.Unit.Key) for the
-	// days from and to, both included.
-	DashboardDays(ctx context.Context, units []string, from, to dashboard.Day) ([]dashboard.DayRow, error)
+	// DashboardDays returns, for the days from and to (both included), the daily counters
+	// per service of unit (a dashboard.Unit.Key) and those of all services together
+	// (dashboard.AllServices) of the children.
+	DashboardDays(ctx context.Context, unit string, children []string, from, to dashboard.Day) ([]dashboard.DayRow, error)
 	// DashboardOpenSums returns, for each of these units and each service, how many
 	// requests are open and how many of those were submitted before each bound
 	// (OpenSumsStatements).

@@ -119,39 +119,120 @@ func scanOpenRow(row pgx.Row) (dashboard.OpenRow, error) {
 	return r, err
 }
 
-// DashboardDays implements store.Store.
-func (s *Store) DashboardDays(ctx context.Context, units []string, from, to dashboard.Day) ([]dashboard.DayRow, error) {
-	return queryAll(ctx, s.pool, "dashboard days", queryDays+` WHERE unit = ANY($1) AND day BETWEEN $2 AND $3`,
-		scanDayRow, units, int32(from), int32(to))
+// DashboardDays implements store.Store: the counters and the unfolded requests
+// (store.Folder), in one snapshot.
+func (s *Store) DashboardDays(ctx context.Context, unit string, children []string, from, to dashboard.Day) ([]dashboard.DayRow, error) {
+	var rows []dashboard.DayRow
+	err := s.inSnapshot(ctx, func(tx pgx.Tx) error {
+		var err error
+		rows, err = queryAll(ctx, tx, "dashboard days",
+			queryDays+` WHERE unit = $1 AND day BETWEEN $3 AND $4 AND service_code <> ''
+			UNION ALL `+queryDays+` WHERE unit = ANY($2) AND day BETWEEN $3 AND $4 AND service_code = ''`,
+			scanDayRow, unit, children, int32(from), int32(to))
+		if err != nil {
+			return err
+		}
+		t, err := unfolded(ctx, tx)
+		if err != nil {
+			return err
+		}
+		rows = store.WithUnfoldedDays(rows, t, unit, children, from, to)
+		return nil
+	})
+	return rows, err
 }
 
-// DashboardOpenSums implements store.Store.
+// DashboardOpenSums implements store.Store: the counters and the unfolded requests
+// (store.Folder), in one snapshot.
 func (s *Store) DashboardOpenSums(ctx context.Context, units []string, bounds []dashboard.Hour) ([]dashboard.OpenSums, error) {
 	unitsIn := func(p string) string { return "unit = ANY(" + p + "::text[])" }
 	days, hours := store.OpenSumsStatements(store.Placeholder, unitsIn, units, bounds)
 	sums := store.NewOpenSumsBuilder(len(bounds))
-	rows, err := s.pool.Query(ctx, days.SQL, days.Args...)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: dashboard open: %w", err)
-	}
-	if _, err := pgx.ForEachRow(rows, sums.DayDest(), func() error { sums.DayScanned(); return nil }); err != nil {
-		return nil, fmt.Errorf("postgres: dashboard open: %w", err)
-	}
-	if hours.SQL != "" {
-		rows, err := s.pool.Query(ctx, hours.SQL, hours.Args...)
+	err := s.inSnapshot(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, days.SQL, days.Args...)
 		if err != nil {
-			return nil, fmt.Errorf("postgres: dashboard open: %w", err)
+			return fmt.Errorf("postgres: dashboard open: %w", err)
 		}
-		if _, err := pgx.ForEachRow(rows, sums.HoursDest(), func() error { sums.HoursScanned(); return nil }); err != nil {
-			return nil, fmt.Errorf("postgres: dashboard open: %w", err)
+		if _, err := pgx.ForEachRow(rows, sums.DayDest(), func() error { sums.DayScanned(); return nil }); err != nil {
+			return fmt.Errorf("postgres: dashboard open: %w", err)
 		}
+		if hours.SQL != "" {
+			rows, err := tx.Query(ctx, hours.SQL, hours.Args...)
+			if err != nil {
+				return fmt.Errorf("postgres: dashboard open: %w", err)
+			}
+			if _, err := pgx.ForEachRow(rows, sums.HoursDest(), func() error { sums.HoursScanned(); return nil }); err != nil {
+				return fmt.Errorf("postgres: dashboard open: %w", err)
+			}
+		}
+		t, err := unfolded(ctx, tx)
+		if err != nil {
+			return err
+		}
+		sums.Unfolded(t, units, bounds)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return sums.Sums(), nil
 }
 
-// StoredDashboard implements store.Store.
-func (s *Store) StoredDashboard(ctx context.Context) (*dashboard.Tally, error) {
-	return storedDashboard(ctx, s.pool)
+// inSnapshot runs f in a read-only transaction at REPEATABLE READ: one snapshot for all
+// its reads, so that a fold committed meanwhile is seen by all of them or by none.
+func (s *Store) inSnapshot(ctx context.Context, f func(tx pgx.Tx) error) error {
+	return pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, f)
+}
+
+// unfolded is what the requests not yet counted add to the counters.
+func unfolded(ctx context.Context, q queryer) (*dashboard.Tally, error) {
+	rows, err := q.Query(ctx, `SELECT service_code, division, region, circle, created_at FROM dashboard_unfolded`)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: dashboard unfolded: %w", err)
+	}
+	return tallyUnfolded(rows)
+}
+
+func tallyUnfolded(rows pgx.Rows) (*dashboard.Tally, error) {
+	var t dashboard.Tally
+	var r request.Request
+	_, err := pgx.ForEachRow(rows, []any{&r.ServiceCode, &r.Division, &r.Region, &r.Circle, &r.CreatedAt}, func() error {
+		t.Submitted(r)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: dashboard unfolded: %w", err)
+	}
+	return &t, nil
+}
+
+// Fold counts up to store.FoldEvery unfolded requests into the counters. Instances fold
+// at the same time without waiting for each other: each takes requests the others have not
+// locked.
+func (s *Store) Fold(ctx context.Context) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `DELETE FROM dashboard_unfolded WHERE request_id IN (
+				SELECT request_id FROM dashboard_unfolded ORDER BY request_id LIMIT $1 FOR UPDATE SKIP LOCKED)
+			RETURNING service_code, division, region, circle, created_at`, 2*store.FoldEvery)
+		if err != nil {
+			return fmt.Errorf("postgres: dashboard fold: %w", err)
+		}
+		t, err := tallyUnfolded(rows)
+		if err != nil {
+			return err
+		}
+		return addTally(ctx, tx, t)
+	})
+}
+
+// StoredDashboard implements store.Store: the counters and the unfolded requests, in one
+// snapshot.
+func (s *Store) StoredDashboard(ctx context.Context) (t *dashboard.Tally, err error) {
+	err = s.inSnapshot(ctx, func(tx pgx.Tx) error {
+		t, err = storedDashboard(ctx, tx)
+		return err
+	})
+	return t, err
 }
 
 func storedDashboard(ctx context.Context, q queryer) (*dashboard.Tally, error) {
@@ -175,7 +256,11 @@ func storedDashboard(ctx context.Context, q queryer) (*dashboard.Tally, error) {
 	var t dashboard.Tally
 	t.Add(days, open)
 	t.AddOpenDays(openDays)
-	return &t, nil
+	pending, err := unfolded(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return store.WithUnfolded(&t, pending), nil
 }
 
 // CheckDashboard implements store.Store, in one read-only transaction at REPEATABLE READ:
@@ -229,14 +314,17 @@ func recount(ctx context.Context, q queryer) (*dashboard.Tally, error) {
 // between the two.
 func (s *Store) RepairDashboard(ctx context.Context) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `LOCK TABLE requests IN SHARE MODE`); err != nil {
+		// No submission or fold comes between the recount and the rewrite: a fold under
+		// way finishes first.
+		if _, err := tx.Exec(ctx, `LOCK TABLE requests IN SHARE MODE; LOCK TABLE dashboard_unfolded IN EXCLUSIVE MODE`); err != nil {
 			return fmt.Errorf("postgres: repair: %w", err)
 		}
 		t, err := recount(ctx, tx)
 		if err != nil {
 			return err
 		}
-		for _, table := range []string{"dashboard_days", "dashboard_open", "dashboard_open_days"} {
+		// The recount counted every request, the unfolded ones too.
+		for _, table := range []string{"dashboard_days", "dashboard_open", "dashboard_open_days", "dashboard_unfolded"} {
 			if _, err := tx.Exec(ctx, "DELETE FROM "+table); err != nil {
 				return fmt.Errorf("postgres: repair: %w", err)
 			}

@@ -37,7 +37,9 @@ type Store struct {
 	enqueue Enqueuer
 	// submissions waiting to be written together (group commit, submit.go).
 	submissions *groupcommit.Queue[store.Submission, store.SubmitResult]
-	log         *slog.Logger
+	// folder adds new requests to the dashboard's counters after the fact (dashboard.go).
+	folder *store.Folder
+	log    *slog.Logger
 }
 
 // SetLogger sets where the store reports what it recovered from (a group of submissions
@@ -78,34 +80,18 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	}
 	s := &Store{pool: pool, log: slog.New(slog.DiscardHandler)}
 	s.submissions = s.newSubmissionQueue()
+	s.folder = store.NewFolder(s.Fold, func(err error) { s.log.Error("postgres: dashboard: fold failed; the next one retries", "err", err) })
 	return s, nil
 }
 
 // Migrate applies every pending migration. Instances starting together take turns: goose
 // holds a PostgreSQL advisory lock while it migrates.
 func (s *Store) Migrate(ctx context.Context, log *slog.Logger) error {
-	sub, err := fs.Sub(migrationFiles, "migrations")
+	provider, done, err := s.migrations(ctx)
 	if err != nil {
 		return err
 	}
-	files, err := store.Migrations(sub)
-	if err != nil {
-		return err
-	}
-	lockID, err := s.migrationLockID(ctx)
-	if err != nil {
-		return err
-	}
-	locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(lockID))
-	if err != nil {
-		return fmt.Errorf("postgres: migrations: %w", err)
-	}
-	db := stdlib.OpenDBFromPool(s.pool)
-	defer db.Close()
-	provider, err := goose.NewProvider(goose.DialectPostgres, db, files, goose.WithSessionLocker(locker))
-	if err != nil {
-		return fmt.Errorf("postgres: migrations: %w", err)
-	}
+	defer done()
 	results, err := provider.Up(ctx)
 	if err != nil {
 		return fmt.Errorf("postgres: migrate: %w", err)
@@ -114,6 +100,33 @@ func (s *Store) Migrate(ctx context.Context, log *slog.Logger) error {
 		log.Info("applied migration", "version", r.Source.Version, "file", filepath.Base(r.Source.Path), "duration", r.Duration)
 	}
 	return nil
+}
+
+// migrations is the schema's migrations over the pool; done releases what it holds.
+func (s *Store) migrations(ctx context.Context) (provider *goose.Provider, done func(), err error) {
+	sub, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		return nil, nil, err
+	}
+	files, err := store.Migrations(sub)
+	if err != nil {
+		return nil, nil, err
+	}
+	lockID, err := s.migrationLockID(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(lockID))
+	if err != nil {
+		return nil, nil, fmt.Errorf("postgres: migrations: %w", err)
+	}
+	db := stdlib.OpenDBFromPool(s.pool)
+	provider, err = goose.NewProvider(goose.DialectPostgres, db, files, goose.WithSessionLocker(locker))
+	if err != nil {
+		db.Close()
+		return nil, nil, fmt.Errorf("postgres: migrations: %w", err)
+	}
+	return provider, func() { db.Close() }, nil
 }
 
 // migrationLockID is the advisory lock instances migrating the same schema take turns on:
@@ -139,6 +152,7 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes the pool's connections.
 func (s *Store) Close() error {
+	s.folder.Close()
 	s.pool.Close()
 	return nil
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/doorstep-post/doorstep/internal/dashboard"
 	"github.com/doorstep-post/doorstep/internal/request"
 	"github.com/doorstep-post/doorstep/internal/store"
 	"github.com/doorstep-post/doorstep/internal/store/groupcommit"
@@ -124,6 +123,9 @@ const (
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
 			ON CONFLICT (reference) DO NOTHING
 			RETURNING id, created_at
+		), unfolded AS (
+			INSERT INTO dashboard_unfolded (request_id, service_code, division, region, circle, created_at)
+			SELECT id, $2, $10, $11, $12, created_at FROM inserted
 		), idempotency AS (
 			INSERT INTO idempotency_keys (key, fingerprint, request_id, duplicate, created_at)
 			SELECT $19, $20, id, FALSE, created_at FROM inserted WHERE $19 <> ''
@@ -195,13 +197,9 @@ func (s *Store) writeTx(ctx context.Context, calls []*submitCall) error {
 			inserts = append(inserts, newInsertion(c))
 		}
 	}
-	// What the new requests add to the dashboard goes last in the batch of their first
-	// insert: the counters' rows are shared by every writer, so they are locked as late as
-	// possible, with no round trip of their own.
-	var tally dashboard.Tally
-	for _, in := range inserts {
-		tally.Submitted(in.request)
-	}
+	// The new requests are not counted by the dashboard here: each is added to
+	// dashboard_unfolded with its row, and a fold counts them (store.Folder).
+	made := len(inserts)
 	var notificationIDs []int64
 	for attempt := 0; batch.Len() > 0 || len(inserts) > 0; attempt++ {
 		if attempt == referenceAttempts {
@@ -209,9 +207,6 @@ func (s *Store) writeTx(ctx context.Context, calls []*submitCall) error {
 		}
 		for _, in := range inserts {
 			in.queue(batch)
-		}
-		if attempt == 0 {
-			queueTally(batch, &tally)
 		}
 		if err := tx.SendBatch(ctx, batch).Close(); err != nil {
 			return fmt.Errorf("postgres: save submissions: %w", err)
@@ -232,7 +227,11 @@ func (s *Store) writeTx(ctx context.Context, calls []*submitCall) error {
 			return fmt.Errorf("postgres: queue notifications: %w", err)
 		}
 	}
-	return commit(ctx, tx)
+	if err := commit(ctx, tx); err != nil {
+		return err
+	}
+	s.folder.Submitted(made)
+	return nil
 }
 
 // readChecks reads the first batch's results: BEGIN, the locks, and each call's checks.

@@ -13,30 +13,79 @@ import (
 )
 
 // The dashboard's counters (migration 00009). Changes add to them in their own transaction;
-// a group of submissions adds its whole tally in two statements.
+// a group of submissions adds its whole tally in a statement per table.
 
-const (
-	// The rows come as one JSON array each, so that a group's rows are one statement.
-	queryAddDays = `INSERT INTO dashboard_days (unit, day, service_code, received, completed, not_serviceable, cancelled, completion)
-		SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7
-		FROM json_each(?) WHERE true
+// The rows of a tally are written with bound parameters, a VALUES list per table, padded
+// with rows of NULLs (which the statements skip) to a power of two: a group's tally is then
+// one statement per table, from a handful of prepared ones. (Rows as one JSON argument cost
+// the writer more in json_each and ->> than the upserts themselves.)
+var (
+	addDays = newValuesUpsert(8, `INSERT INTO dashboard_days (unit, day, service_code, received, completed, not_serviceable, cancelled, completion)
+		SELECT * FROM (%s) WHERE column1 IS NOT NULL
 		ON CONFLICT (unit, day, service_code) DO UPDATE SET
 			received = received + excluded.received,
 			completed = completed + excluded.completed,
 			not_serviceable = not_serviceable + excluded.not_serviceable,
 			cancelled = cancelled + excluded.cancelled,
-			completion = CASE WHEN excluded.completion = '' THEN completion ELSE excluded.completion END`
-	queryAddOpen = `INSERT INTO dashboard_open (unit, hour, service_code, open)
-		SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?) WHERE true
-		ON CONFLICT (unit, hour, service_code) DO UPDATE SET open = open + excluded.open`
-	queryAddOpenDays = `INSERT INTO dashboard_open_days (unit, day, service_code, open)
-		SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?) WHERE true
-		ON CONFLICT (unit, day, service_code) DO UPDATE SET open = open + excluded.open`
-	// The histograms of the rows named by a JSON array of [unit, day, service].
-	queryCompletions = `SELECT d.unit, d.day, d.service_code, d.completion
-		FROM json_each(?) AS k JOIN dashboard_days AS d
-			ON d.unit = k.value ->> 0 AND d.day = k.value ->> 1 AND d.service_code = k.value ->> 2`
+			completion = CASE WHEN excluded.completion = '' THEN completion ELSE excluded.completion END`)
+	addOpen = newValuesUpsert(4, `INSERT INTO dashboard_open (unit, hour, service_code, open)
+		SELECT * FROM (%s) WHERE column1 IS NOT NULL
+		ON CONFLICT (unit, hour, service_code) DO UPDATE SET open = open + excluded.open`)
+	addOpenDays = newValuesUpsert(4, `INSERT INTO dashboard_open_days (unit, day, service_code, open)
+		SELECT * FROM (%s) WHERE column1 IS NOT NULL
+		ON CONFLICT (unit, day, service_code) DO UPDATE SET open = open + excluded.open`)
+	// Open rows that a change brought to zero are deleted (migration 00013): a zero and no
+	// row are the same count, and without them a view reads only what is open, with no
+	// index on the open rows for every submission to keep up.
+	dropClosedHours = newValuesUpsert(3, `DELETE FROM dashboard_open WHERE open = 0 AND (unit, hour, service_code) IN (%s)`)
+	dropClosedDays  = newValuesUpsert(3, `DELETE FROM dashboard_open_days WHERE open = 0 AND (unit, day, service_code) IN (%s)`)
 )
+
+// The histograms of the rows named by a JSON array of [unit, day, service].
+const queryCompletions = `SELECT d.unit, d.day, d.service_code, d.completion
+	FROM json_each(?) AS k JOIN dashboard_days AS d
+		ON d.unit = k.value ->> 0 AND d.day = k.value ->> 1 AND d.service_code = k.value ->> 2`
+
+// maxValuesRows bounds a statement's VALUES list; longer tallies (a bulk load, a repair)
+// take several statements.
+const maxValuesRows = 64
+
+// valuesUpsert is a statement taking a VALUES list of rows of columns values, in the sizes
+// 1, 2, 4 ... maxValuesRows.
+type valuesUpsert struct {
+	columns int
+	sized   []string // sized[i] takes 1<<i rows
+}
+
+func newValuesUpsert(columns int, format string) valuesUpsert {
+	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", columns), ", ") + ")"
+	u := valuesUpsert{columns: columns}
+	for n := 1; n <= maxValuesRows; n *= 2 {
+		u.sized = append(u.sized, fmt.Sprintf(format, "VALUES "+strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")))
+	}
+	return u
+}
+
+// exec runs the statement over rows, each of u.columns values.
+func (u valuesUpsert) exec(ctx context.Context, tx *sql.Tx, rows [][]any) error {
+	for len(rows) > 0 {
+		chunk := rows[:min(len(rows), maxValuesRows)]
+		rows = rows[len(chunk):]
+		size := 0
+		for 1<<size < len(chunk) {
+			size++
+		}
+		args := make([]any, 0, (1<<size)*u.columns)
+		for _, r := range chunk {
+			args = append(args, r...)
+		}
+		args = append(args, make([]any, (1<<size)*u.columns-len(args))...) // NULL rows
+		if _, err := tx.ExecContext(ctx, u.sized[size], args...); err != nil {
+			return fmt.Errorf("sqlite: dashboard: %w", err)
+		}
+	}
+	return nil
+}
 
 // addTally adds t to the counters in tx. A row's histogram is read and written back whole
 // (the writer is the only one, so nothing can come between): the rows that count
@@ -76,7 +125,7 @@ func addTally(ctx context.Context, tx *sql.Tx, t *dashboard.Tally) error {
 			return fmt.Errorf("sqlite: dashboard: %w", err)
 		}
 	}
-	rows := make([][8]any, len(days))
+	rows := make([][]any, len(days))
 	for i, d := range days {
 		completion := ""
 		if d.Completion.Total() != 0 {
@@ -86,39 +135,38 @@ func addTally(ctx context.Context, tx *sql.Tx, t *dashboard.Tally) error {
 			}
 			completion = encodeHistogram(stored.Add(d.Completion))
 		}
-		rows[i] = [8]any{d.Unit, d.Day, d.Service, d.Received, d.Completed, d.NotServiceable, d.Cancelled, completion}
+		rows[i] = []any{d.Unit, int64(d.Day), d.Service, d.Received, d.Completed, d.NotServiceable, d.Cancelled, completion}
 	}
-	if err := execJSON(ctx, tx, queryAddDays, rows); err != nil {
+	if err := addDays.exec(ctx, tx, rows); err != nil {
 		return err
 	}
+	var closedHours, closedDays [][]any // rows a change took from, which may now be zero
 	open := t.Open()
-	openRows := make([][4]any, len(open))
+	openRows := make([][]any, len(open))
 	for i, o := range open {
-		openRows[i] = [4]any{o.Unit, o.Hour, o.Service, o.Open}
+		openRows[i] = []any{o.Unit, int64(o.Hour), o.Service, o.Open}
+		if o.Open < 0 {
+			closedHours = append(closedHours, openRows[i][:3])
+		}
 	}
-	if err := execJSON(ctx, tx, queryAddOpen, openRows); err != nil {
+	if err := addOpen.exec(ctx, tx, openRows); err != nil {
 		return err
 	}
 	openDays := t.OpenDays()
-	dayRows := make([][4]any, len(openDays))
+	dayRows := make([][]any, len(openDays))
 	for i, o := range openDays {
-		dayRows[i] = [4]any{o.Unit, o.Day, o.Service, o.Open}
+		dayRows[i] = []any{o.Unit, int64(o.Day), o.Service, o.Open}
+		if o.Open < 0 {
+			closedDays = append(closedDays, dayRows[i][:3])
+		}
 	}
-	return execJSON(ctx, tx, queryAddOpenDays, dayRows)
-}
-
-func execJSON[T any](ctx context.Context, tx *sql.Tx, query string, rows []T) error {
-	if len(rows) == 0 {
-		return nil
+	if err := addOpenDays.exec(ctx, tx, dayRows); err != nil {
+		return err
 	}
-	data, err := json.Marshal(rows)
-	if err != nil {
-		return fmt.Errorf("sqlite: dashboard: %w", err)
+	if err := dropClosedHours.exec(ctx, tx, closedHours); err != nil {
+		return err
 	}
-	if _, err := tx.ExecContext(ctx, query, string(data)); err != nil {
-		return fmt.Errorf("sqlite: dashboard: %w", err)
-	}
-	return nil
+	return dropClosedDays.exec(ctx, tx, closedDays)
 }
 
 func encodeHistogram(h dashboard.Histogram) string {
@@ -154,11 +202,39 @@ func jsonStrings(list []string) string {
 	return string(data)
 }
 
-// DashboardDays implements store.Store.
-func (s *Store) DashboardDays(ctx context.Context, units []string, from, to dashboard.Day) ([]dashboard.DayRow, error) {
-	return queryAll(ctx, s.readers, "dashboard days", `SELECT unit, day, service_code, received, completed, not_serviceable, cancelled, completion
-		FROM dashboard_days WHERE unit IN (SELECT value FROM json_each(?)) AND day BETWEEN ? AND ?`,
-		scanDayRow, jsonStrings(units), from, to)
+// DashboardDays implements store.Store: the counters and the requests not yet folded into
+// them (fold.go), in one snapshot.
+func (s *Store) DashboardDays(ctx context.Context, unit string, children []string, from, to dashboard.Day) ([]dashboard.DayRow, error) {
+	const columns = `SELECT unit, day, service_code, received, completed, not_serviceable, cancelled, completion FROM dashboard_days`
+	var rows []dashboard.DayRow
+	err := s.inReadTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		rows, err = queryAll(ctx, tx, "dashboard days",
+			columns+` WHERE unit = ?1 AND day BETWEEN ?3 AND ?4 AND service_code <> ''
+			UNION ALL `+columns+` WHERE unit IN (SELECT value FROM json_each(?2)) AND day BETWEEN ?3 AND ?4 AND service_code = ''`,
+			scanDayRow, unit, jsonStrings(children), from, to)
+		if err != nil {
+			return err
+		}
+		t, _, err := unfolded(ctx, tx)
+		if err != nil {
+			return err
+		}
+		rows = store.WithUnfoldedDays(rows, t, unit, children, from, to)
+		return nil
+	})
+	return rows, err
+}
+
+// inReadTx runs f in a read transaction: one snapshot of the file (WAL mode) from its first
+// read to its end.
+func (s *Store) inReadTx(ctx context.Context, f func(tx *sql.Tx) error) error {
+	tx, err := s.readers.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("sqlite: read: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // it only read
+	return f(tx)
 }
 
 func scanDayRow(row scanner) (dashboard.DayRow, error) {
@@ -172,40 +248,47 @@ func scanDayRow(row scanner) (dashboard.DayRow, error) {
 	return r, err
 }
 
-// DashboardOpenSums implements store.Store.
+// DashboardOpenSums implements store.Store: the counters and the requests not yet folded
+// into them (fold.go), in one snapshot.
 func (s *Store) DashboardOpenSums(ctx context.Context, units []string, bounds []dashboard.Hour) ([]dashboard.OpenSums, error) {
 	unitsIn := func(p string) string { return "unit IN (SELECT value FROM json_each(" + p + "))" }
 	days, hours := store.OpenSumsStatements(store.Question, unitsIn, jsonStrings(units), bounds)
 	sums := store.NewOpenSumsBuilder(len(bounds))
-	rows, err := s.readers.QueryContext(ctx, days.SQL, days.Args...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: dashboard open: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := rows.Scan(sums.DayDest()...); err != nil {
-			return nil, fmt.Errorf("sqlite: dashboard open: %w", err)
-		}
-		sums.DayScanned()
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: dashboard open: %w", err)
-	}
-	if hours.SQL != "" {
-		hourRows, err := s.readers.QueryContext(ctx, hours.SQL, hours.Args...)
+	scan := func(tx *sql.Tx, st store.Statement, dest []any, scanned func()) error {
+		rows, err := tx.QueryContext(ctx, st.SQL, st.Args...)
 		if err != nil {
-			return nil, fmt.Errorf("sqlite: dashboard open: %w", err)
+			return fmt.Errorf("sqlite: dashboard open: %w", err)
 		}
-		defer hourRows.Close()
-		for hourRows.Next() {
-			if err := hourRows.Scan(sums.HoursDest()...); err != nil {
-				return nil, fmt.Errorf("sqlite: dashboard open: %w", err)
+		defer rows.Close()
+		for rows.Next() {
+			if err := rows.Scan(dest...); err != nil {
+				return fmt.Errorf("sqlite: dashboard open: %w", err)
 			}
-			sums.HoursScanned()
+			scanned()
 		}
-		if err := hourRows.Err(); err != nil {
-			return nil, fmt.Errorf("sqlite: dashboard open: %w", err)
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("sqlite: dashboard open: %w", err)
 		}
+		return nil
+	}
+	err := s.inReadTx(ctx, func(tx *sql.Tx) error {
+		if err := scan(tx, days, sums.DayDest(), sums.DayScanned); err != nil {
+			return err
+		}
+		if hours.SQL != "" {
+			if err := scan(tx, hours, sums.HoursDest(), sums.HoursScanned); err != nil {
+				return err
+			}
+		}
+		t, _, err := unfolded(ctx, tx)
+		if err != nil {
+			return err
+		}
+		sums.Unfolded(t, units, bounds)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return sums.Sums(), nil
 }
@@ -243,7 +326,11 @@ func storedDashboard(ctx context.Context, q querier) (*dashboard.Tally, error) {
 	var t dashboard.Tally
 	t.Add(days, open)
 	t.AddOpenDays(openDays)
-	return &t, nil
+	pending, _, err := unfolded(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return store.WithUnfolded(&t, pending), nil
 }
 
 // RecountDashboard implements store.Store.
@@ -303,6 +390,9 @@ func (s *Store) RepairDashboard(ctx context.Context) error {
 				return fmt.Errorf("sqlite: repair: %w", err)
 			}
 		}
-		return addTally(ctx, tx, t)
+		if err := addTally(ctx, tx, t); err != nil {
+			return err
+		}
+		return foldedAll(ctx, tx) // the recount counted every request
 	})
 }

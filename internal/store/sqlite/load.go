@@ -48,6 +48,11 @@ func (s *Store) LoadRequests(ctx context.Context, requests []request.Request, ne
 		return fmt.Errorf("sqlite: load requests: %w", err)
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
+		// The requests submitted before are folded first: the loaded ones are counted
+		// here, and the mark then moves past them all.
+		if err := fold(ctx, tx); err != nil {
+			return err
+		}
 		taken := func(ctx context.Context, refs []string) ([]string, error) {
 			return queryAll(ctx, tx, "references taken", `SELECT reference FROM requests
 				WHERE reference IN (SELECT value FROM json_each(?))`, func(row scanner) (string, error) {
@@ -77,6 +82,9 @@ func (s *Store) LoadRequests(ctx context.Context, requests []request.Request, ne
 			}
 			start += n
 		}
-		return addTally(ctx, tx, store.LoadedTally(requests))
+		if err := addTally(ctx, tx, store.LoadedTally(requests)); err != nil {
+			return err
+		}
+		return foldedAll(ctx, tx)
 	})
 }

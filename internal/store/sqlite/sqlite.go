@@ -39,6 +39,8 @@ type Store struct {
 	enqueue Enqueuer
 	// submissions waiting to be written together (group commit, submit.go).
 	submissions *groupcommit.Queue[store.Submission, store.SubmitResult]
+	// folder adds new requests to the dashboard's counters after the fact (fold.go).
+	folder *store.Folder
 }
 
 // Enqueuer queues one job inside tx that sends the notifications whose ids it is given, so
@@ -106,6 +108,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	readers.SetMaxIdleConns(n)
 	s := &Store{writer: writer, readers: readers}
 	s.submissions = s.newSubmissionQueue()
+	s.folder = store.NewFolder(s.Fold, func(err error) { slog.Error("sqlite: dashboard: fold failed; the next one retries", "err", err) })
 	return s, nil
 }
 
@@ -157,6 +160,7 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes the readers, then the writer, which checkpoints the WAL into the main file.
 func (s *Store) Close() error {
+	s.folder.Close()
 	return errors.Join(s.readers.Close(), s.writer.Close())
 }
 

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/doorstep-post/doorstep/internal/dashboard"
-
 	"github.com/doorstep-post/doorstep/internal/store"
 	"github.com/doorstep-post/doorstep/internal/store/groupcommit"
 )
@@ -38,7 +36,7 @@ func (s *Store) writeGroup(ctx context.Context, group []*groupcommit.Call[store.
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
 	var notificationIDs []int64
-	var tally dashboard.Tally // what the group's new requests add to the dashboard
+	made := 0 // new requests, for the dashboard's fold (fold.go)
 	for _, c := range group {
 		if c.Err = c.Ctx.Err(); c.Err != nil {
 			continue // its caller has gone: not written
@@ -55,7 +53,7 @@ func (s *Store) writeGroup(ctx context.Context, group []*groupcommit.Call[store.
 		} else {
 			notificationIDs = append(notificationIDs, ids...)
 			if !c.Out.Duplicate && !c.Out.Replayed {
-				tally.Submitted(c.Out.Request)
+				made++
 			}
 		}
 		if _, err := tx.ExecContext(ctx, "RELEASE submission"); err != nil {
@@ -67,11 +65,9 @@ func (s *Store) writeGroup(ctx context.Context, group []*groupcommit.Call[store.
 	if err := s.queue(ctx, tx, notificationIDs); err != nil {
 		return err
 	}
-	if err := addTally(ctx, tx, &tally); err != nil {
-		return err
-	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlite: commit: %w", err)
 	}
+	s.folder.Submitted(made)
 	return nil
 }

@@ -1,0 +1,128 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/doorstep-post/doorstep/internal/dashboard"
+	"github.com/doorstep-post/doorstep/internal/request"
+	"github.com/doorstep-post/doorstep/internal/store"
+)
+
+// Folding is what a backend does for DashboardFold: st.Fold.
+type Folding interface {
+	Fold(ctx context.Context) error
+}
+
+// DashboardFold: submissions are counted by the reads until a fold writes them into the
+// counters, after every store.FoldEvery of them; before and after, the figures are the same and
+// equal a recount, and a request is folded once however many folds run. Changes of status
+// made before the fold count with it.
+// received is the nation's received requests as the counters' table holds them, without
+// the unfolded ones.
+func DashboardFold(t *testing.T, st interface {
+	store.Store
+	Folding
+}, received func() int64) {
+	ctx := context.Background()
+	at := time.Date(2026, 11, 20, 17, 0, 0, 0, time.UTC) // 22:30 IST: some cross midnight
+	submit := func(i int) request.Request {
+		r := NewRequest(fmt.Sprintf("9%09d", i), at.Add(time.Duration(i)*time.Minute))
+		r.ServiceCode = []string{"emoney_order", "aeps_cash", "article_booking"}[i%3]
+		res, err := st.Submit(ctx, store.Submission{Request: r, NewReference: request.NewReference})
+		if err != nil {
+			t.Error(err) // also from the goroutines below
+		}
+		return res.Request
+	}
+	figures := func() (*dashboard.Tally, []dashboard.DayRow, []dashboard.OpenSums) {
+		t.Helper()
+		stored := mustStored(t, st)
+		if diffs := dashboard.Compare(stored, mustRecount(t, st)); len(diffs) > 0 {
+			t.Fatalf("%d counters differ from a recount, first %+v", len(diffs), diffs[0])
+		}
+		unit := "circle:" + NewRequest("", at).Circle
+		days, err := st.DashboardDays(ctx, unit, []string{"division:" + NewRequest("", at).Division}, dashboard.DayOf(at)-1, dashboard.DayOf(at)+2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		open, err := st.DashboardOpenSums(ctx, []string{unit, "india"}, []dashboard.Hour{dashboard.HourOf(at) + 2, dashboard.HourOf(at) + 30})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return stored, days, open
+	}
+
+	var made []request.Request
+	for i := range 40 {
+		made = append(made, submit(i))
+	}
+	for _, r := range made[:10] {
+		if _, err := st.ChangeStatus(ctx, store.StatusChange{RequestID: r.ID, From: r.Status,
+			Change: request.Change{To: request.StatusCompleted, Remarks: "done"}, Actor: "agra", At: r.CreatedAt.Add(5 * time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if received() != 0 {
+		t.Fatalf("before a fold: %d received in the counters; want none written", received())
+	}
+	storedBefore, daysBefore, openBefore := figures()
+	if len(daysBefore) == 0 || len(openBefore) == 0 {
+		t.Fatalf("unfolded requests read as %d daily rows and %d open sums, want some", len(daysBefore), len(openBefore))
+	}
+	for range 2 { // the second finds nothing to do
+		if err := st.Fold(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if received() != int64(len(made)) {
+			t.Fatalf("folded: %d received in the counters, want %d", received(), len(made))
+		}
+		stored, days, open := figures()
+		if diffs := dashboard.Compare(stored, storedBefore); len(diffs) > 0 {
+			t.Fatalf("the fold changed the counters: %+v", diffs[0])
+		}
+		if fmt.Sprint(sortedDays(days)) != fmt.Sprint(sortedDays(daysBefore)) || fmt.Sprint(open) != fmt.Sprint(openBefore) {
+			t.Fatalf("the fold changed the figures:\n%v\n%v\nwere\n%v\n%v", days, open, daysBefore, openBefore)
+		}
+	}
+
+	// store.FoldEvery submissions from many callers (groups) start a fold of their own.
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Go(func() {
+			for i := w; i < store.FoldEvery; i += 8 {
+				submit(1000 + i)
+			}
+		})
+	}
+	wg.Wait()
+	WaitUntil(t, "a fold after store.FoldEvery submissions", func() bool { return received() > int64(len(made)) })
+	figures()
+}
+
+func mustStored(t *testing.T, st store.Store) *dashboard.Tally {
+	t.Helper()
+	stored, err := st.StoredDashboard(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return stored
+}
+
+func mustRecount(t *testing.T, st store.Store) *dashboard.Tally {
+	t.Helper()
+	actual, err := st.RecountDashboard(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return actual
+}
+
+func sortedDays(rows []dashboard.DayRow) []dashboard.DayRow {
+	var t dashboard.Tally
+	t.Add(rows, nil)
+	return t.Days()
+}
