@@ -221,23 +221,48 @@ func (d *Dashboard) figures(ctx context.Context, u Unit, p Period) (Figures, err
 		overdueBound[code] = boundOf(target)
 	}
 	defaultBound := boundOf(DefaultTarget)
-	sums, err := d.store.DashboardOpenSums(ctx, keys, bounds)
+	overdueOf := func(r OpenSums, bounds map[string]int, fallback int) int64 {
+		b, known := bounds[r.Service]
+		if !known {
+			b = fallback
+		}
+		return r.Before[b]
+	}
+	// The units one level down show only open and overdue: they are read with the overdue
+	// bounds alone, a day of hours fewer per age bound and unit.
+	if len(keys) > 1 {
+		var childBounds []Hour
+		childBound := map[string]int{}
+		at := map[Hour]int{}
+		for code, i := range overdueBound {
+			b := bounds[i]
+			if _, ok := at[b]; !ok {
+				at[b] = len(childBounds)
+				childBounds = append(childBounds, b)
+			}
+			childBound[code] = at[b]
+		}
+		if _, ok := at[bounds[defaultBound]]; !ok {
+			at[bounds[defaultBound]] = len(childBounds)
+			childBounds = append(childBounds, bounds[defaultBound])
+		}
+		sums, err := d.store.DashboardOpenSums(ctx, keys[1:], childBounds)
+		if err != nil {
+			return Figures{}, err
+		}
+		for _, r := range sums {
+			if c := child[r.Unit]; c != nil {
+				c.Open += r.Open
+				c.Overdue += overdueOf(r, childBound, at[bounds[defaultBound]])
+			}
+		}
+	}
+	sums, err := d.store.DashboardOpenSums(ctx, keys[:1], bounds)
 	if err != nil {
 		return Figures{}, err
 	}
 	for _, r := range sums {
-		b, known := overdueBound[r.Service]
-		if !known {
-			b = defaultBound
-		}
-		overdue := r.Before[b]
-		if r.Unit != own {
-			if c := child[r.Unit]; c != nil {
-				c.Open += r.Open
-				c.Overdue += overdue
-			}
-			continue
-		}
+		overdue := overdueOf(r, overdueBound, defaultBound)
 		f.Total.Open += r.Open
 		f.Total.Overdue += overdue
 		if s := byService[r.Service]; s != nil {

@@ -94,6 +94,12 @@ func TestFiguresEqualARecount(t *testing.T) {
 		// Three quiet days: nothing changes but the ages, the overdue flags and the periods.
 		m.advance(3*24*time.Hour, 3*24*time.Hour+7*time.Hour)
 		m.check("three quiet days later", start)
+		// Every hour of a day: the ages' and overdue bounds fall at every hour of their
+		// days, and are read from either end of them.
+		for h := range 24 {
+			m.w.SetTime(m.w.Now().Add(time.Hour))
+			m.check(fmt.Sprintf("%d hours later", h+1), start)
+		}
 
 		// The mix did all it is meant to.
 		for _, what := range []string{"submitted", "duplicate", "replayed", "submitted at once", "moved to in progress",

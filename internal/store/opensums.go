@@ -11,9 +11,10 @@ import (
 
 // The dashboard's open figures (dashboard.OpenSums) are read from two tables. The open
 // counters per IST day of submission (dashboard_open_days) give what is open now (their
-// rows of dashboard.AllDays) and, taking away the days from each bound's day on, what is
-// open from the whole days before it; the hourly ones (dashboard_open) add the hours
-// between the start of a bound's day and the bound. A view then reads a row per unit and
+// rows of dashboard.AllDays) and, taking away the days from a bound's day (or the day
+// after) on, what is open from the whole days before it; the hourly ones (dashboard_open)
+// add the hours between the start of the bound's day and the bound (or take away those
+// between the bound and the day's end). A view then reads a row per unit and
 // service, the days since its earliest bound and a day of hours per bound: not the days or
 // hours a backlog spans. Both backends use these statements, with their own placeholders
 // and list of units.
@@ -28,15 +29,38 @@ type Statement struct {
 // n-th placeholder; unitsIn the condition that unit is one of the units, given its
 // placeholder, and units the argument it takes.
 func OpenSumsStatements(param func(n int) string, unitsIn func(placeholder string) string, units any, bounds []dashboard.Hour) (days, hours Statement) {
+	// Each bound is read from the nearer end of its day: the hours from the day's start to
+	// the bound added to the whole days before it, or the hours from the bound to the day's
+	// end taken from the whole days up to and including it. A bound then reads 12 hours of
+	// rows at most.
+	type side struct {
+		fromDay   dashboard.Day  // the days from this one on are taken from the total
+		lo, hi    dashboard.Hour // the hours read
+		sign      int            // +1: added, -1: taken away
+		wholeDays bool           // a bound at midnight reads no hours
+	}
+	sides := make([]side, len(bounds))
+	for i, h := range bounds {
+		dayStart := dashboard.Hour(int64(h.Day()) * 24)
+		switch {
+		case h == dayStart:
+			sides[i] = side{fromDay: h.Day(), wholeDays: true}
+		case h-dayStart <= 12:
+			sides[i] = side{fromDay: h.Day(), lo: dayStart, hi: h, sign: 1}
+		default:
+			sides[i] = side{fromDay: h.Day() + 1, lo: h, hi: dayStart + 24, sign: -1}
+		}
+	}
+
 	var b strings.Builder
 	allDays := fmt.Sprint(int(dashboard.AllDays))
 	fmt.Fprintf(&b, "SELECT unit, service_code, CAST(SUM(CASE WHEN day = %s THEN open ELSE 0 END) AS BIGINT)", allDays)
 	earliest := dashboard.AllDays
-	for _, h := range bounds {
-		days.Args = append(days.Args, int64(h.Day()))
+	for _, sd := range sides {
+		days.Args = append(days.Args, int64(sd.fromDay))
 		fmt.Fprintf(&b, ", CAST(SUM(CASE WHEN day = %s THEN open WHEN day >= %s THEN -open ELSE 0 END) AS BIGINT)", allDays, param(len(days.Args)))
-		if earliest == dashboard.AllDays || h.Day() < earliest {
-			earliest = h.Day()
+		if earliest == dashboard.AllDays || sd.fromDay < earliest {
+			earliest = sd.fromDay
 		}
 	}
 	// Two ranges of the primary key (unit, day, service_code): the rows of all days, and
@@ -53,18 +77,17 @@ func OpenSumsStatements(param func(n int) string, unitsIn func(placeholder strin
 	days.SQL = b.String()
 
 	b.Reset()
-	for i, h := range bounds {
-		dayStart := dashboard.Hour(int64(h.Day()) * 24)
-		if dayStart == h {
-			continue // a bound at midnight is whole days
+	for i, sd := range sides {
+		if sd.wholeDays {
+			continue
 		}
 		if b.Len() > 0 {
 			b.WriteString(" UNION ALL ")
 		}
-		hours.Args = append(hours.Args, units, int64(dayStart), int64(h))
+		hours.Args = append(hours.Args, units, int64(sd.lo), int64(sd.hi))
 		n := len(hours.Args)
-		fmt.Fprintf(&b, "SELECT %d, unit, service_code, CAST(SUM(open) AS BIGINT) FROM dashboard_open WHERE %s AND hour >= %s AND hour < %s AND open <> 0 GROUP BY unit, service_code",
-			i, unitsIn(param(n-2)), param(n-1), param(n))
+		fmt.Fprintf(&b, "SELECT %d, unit, service_code, CAST(%d * SUM(open) AS BIGINT) FROM dashboard_open WHERE %s AND hour >= %s AND hour < %s AND open <> 0 GROUP BY unit, service_code",
+			i, sd.sign, unitsIn(param(n-2)), param(n-1), param(n))
 	}
 	hours.SQL = b.String()
 	return days, hours
@@ -124,7 +147,8 @@ func (o *OpenSumsBuilder) Day(unit, service string, open int64, before []int64) 
 	}
 }
 
-// Hours adds a row of the hours' statement: open in bound i's day before the bound.
+// Hours adds a row of the hours' statement: open in bound i's day before the bound, or
+// (negative) after it.
 func (o *OpenSumsBuilder) Hours(bound int, unit, service string, n int64) {
 	o.row(unit, service).Before[bound] += n
 }

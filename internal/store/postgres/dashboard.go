@@ -123,23 +123,20 @@ func scanOpenRow(row pgx.Row) (dashboard.OpenRow, error) {
 // (store.Folder), in one snapshot.
 func (s *Store) DashboardDays(ctx context.Context, unit string, children []string, from, to dashboard.Day) ([]dashboard.DayRow, error) {
 	var rows []dashboard.DayRow
-	err := s.inSnapshot(ctx, func(tx pgx.Tx) error {
-		var err error
-		rows, err = queryAll(ctx, tx, "dashboard days",
-			queryDays+` WHERE unit = $1 AND day BETWEEN $3 AND $4 AND service_code <> ''
+	var t *dashboard.Tally
+	err := s.inSnapshot(ctx, func(b *pgx.Batch) {
+		b.Queue(queryDays+` WHERE unit = $1 AND day BETWEEN $3 AND $4 AND service_code <> ''
 			UNION ALL `+queryDays+` WHERE unit = ANY($2) AND day BETWEEN $3 AND $4 AND service_code = ''`,
-			scanDayRow, unit, children, int32(from), int32(to))
-		if err != nil {
+			unit, children, int32(from), int32(to)).Query(func(r pgx.Rows) (err error) {
+			rows, err = pgx.CollectRows(r, func(row pgx.CollectableRow) (dashboard.DayRow, error) { return scanDayRow(row) })
 			return err
-		}
-		t, err := unfolded(ctx, tx)
-		if err != nil {
-			return err
-		}
-		rows = store.WithUnfoldedDays(rows, t, unit, children, from, to)
-		return nil
+		})
+		queueUnfolded(b, &t)
 	})
-	return rows, err
+	if err != nil {
+		return nil, fmt.Errorf("postgres: dashboard days: %w", err)
+	}
+	return store.WithUnfoldedDays(rows, t, unit, children, from, to), nil
 }
 
 // DashboardOpenSums implements store.Store: the counters and the unfolded requests
@@ -148,45 +145,51 @@ func (s *Store) DashboardOpenSums(ctx context.Context, units []string, bounds []
 	unitsIn := func(p string) string { return "unit = ANY(" + p + "::text[])" }
 	days, hours := store.OpenSumsStatements(store.Placeholder, unitsIn, units, bounds)
 	sums := store.NewOpenSumsBuilder(len(bounds))
-	err := s.inSnapshot(ctx, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, days.SQL, days.Args...)
-		if err != nil {
-			return fmt.Errorf("postgres: dashboard open: %w", err)
-		}
-		if _, err := pgx.ForEachRow(rows, sums.DayDest(), func() error { sums.DayScanned(); return nil }); err != nil {
-			return fmt.Errorf("postgres: dashboard open: %w", err)
-		}
-		if hours.SQL != "" {
-			rows, err := tx.Query(ctx, hours.SQL, hours.Args...)
-			if err != nil {
-				return fmt.Errorf("postgres: dashboard open: %w", err)
-			}
-			if _, err := pgx.ForEachRow(rows, sums.HoursDest(), func() error { sums.HoursScanned(); return nil }); err != nil {
-				return fmt.Errorf("postgres: dashboard open: %w", err)
-			}
-		}
-		t, err := unfolded(ctx, tx)
-		if err != nil {
+	var t *dashboard.Tally
+	err := s.inSnapshot(ctx, func(b *pgx.Batch) {
+		b.Queue(days.SQL, days.Args...).Query(func(rows pgx.Rows) error {
+			_, err := pgx.ForEachRow(rows, sums.DayDest(), func() error { sums.DayScanned(); return nil })
 			return err
+		})
+		if hours.SQL != "" {
+			b.Queue(hours.SQL, hours.Args...).Query(func(rows pgx.Rows) error {
+				_, err := pgx.ForEachRow(rows, sums.HoursDest(), func() error { sums.HoursScanned(); return nil })
+				return err
+			})
 		}
-		sums.Unfolded(t, units, bounds)
-		return nil
+		queueUnfolded(b, &t)
 	})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("postgres: dashboard open: %w", err)
 	}
+	sums.Unfolded(t, units, bounds)
 	return sums.Sums(), nil
 }
 
-// inSnapshot runs f in a read-only transaction at REPEATABLE READ: one snapshot for all
-// its reads, so that a fold committed meanwhile is seen by all of them or by none.
-func (s *Store) inSnapshot(ctx context.Context, f func(tx pgx.Tx) error) error {
-	return pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, f)
+// inSnapshot sends the reads that queue queues in one read-only transaction at REPEATABLE
+// READ, as one batch: one snapshot for all of them (a fold committed meanwhile is seen by
+// all or by none) in one round trip.
+func (s *Store) inSnapshot(ctx context.Context, queue func(b *pgx.Batch)) error {
+	b := &pgx.Batch{}
+	b.Queue(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`)
+	queue(b)
+	b.Queue(`COMMIT`)
+	return s.pool.SendBatch(ctx, b).Close()
 }
+
+// queueUnfolded queues the read of the unfolded requests' tally into t.
+func queueUnfolded(b *pgx.Batch, t **dashboard.Tally) {
+	b.Queue(queryUnfolded).Query(func(rows pgx.Rows) (err error) {
+		*t, err = tallyUnfolded(rows)
+		return err
+	})
+}
+
+const queryUnfolded = `SELECT service_code, division, region, circle, created_at FROM dashboard_unfolded`
 
 // unfolded is what the requests not yet counted add to the counters.
 func unfolded(ctx context.Context, q queryer) (*dashboard.Tally, error) {
-	rows, err := q.Query(ctx, `SELECT service_code, division, region, circle, created_at FROM dashboard_unfolded`)
+	rows, err := q.Query(ctx, queryUnfolded)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: dashboard unfolded: %w", err)
 	}
@@ -228,7 +231,7 @@ func (s *Store) Fold(ctx context.Context) error {
 // StoredDashboard implements store.Store: the counters and the unfolded requests, in one
 // snapshot.
 func (s *Store) StoredDashboard(ctx context.Context) (t *dashboard.Tally, err error) {
-	err = s.inSnapshot(ctx, func(tx pgx.Tx) error {
+	err = pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		t, err = storedDashboard(ctx, tx)
 		return err
 	})

@@ -181,19 +181,32 @@ func encodeHistogram(h dashboard.Histogram) string {
 	return b.String()
 }
 
+// decodeHistogram reads a stored histogram. It is the most of what a view costs on this
+// backend (a row per day and service, a hundred buckets each), so it reads the digits
+// itself instead of splitting the text and parsing each field.
 func decodeHistogram(s string) (dashboard.Histogram, error) {
 	if s == "" {
 		return nil, nil
 	}
 	h := make(dashboard.Histogram, 0, strings.Count(s, " ")+1)
-	for f := range strings.SplitSeq(s, " ") {
-		n, err := strconv.ParseInt(f, 10, 64)
-		if err != nil {
+	var n int64
+	digits := 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9' && digits < 18:
+			n = n*10 + int64(c-'0')
+			digits++
+		case c == ' ' && digits > 0:
+			h = append(h, n)
+			n, digits = 0, 0
+		default:
 			return nil, fmt.Errorf("sqlite: dashboard: a stored histogram is damaged: %q", s)
 		}
-		h = append(h, n)
 	}
-	return h, nil
+	if digits == 0 {
+		return nil, fmt.Errorf("sqlite: dashboard: a stored histogram is damaged: %q", s)
+	}
+	return append(h, n), nil
 }
 
 // jsonStrings is a list of strings as a JSON array, for json_each.

@@ -2,12 +2,14 @@ package sqlite
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/doorstep-post/doorstep/internal/dashboard"
 	"github.com/doorstep-post/doorstep/internal/request"
 	"github.com/doorstep-post/doorstep/internal/store"
 	"github.com/doorstep-post/doorstep/internal/store/storetest"
@@ -282,4 +284,20 @@ func TestDashboardFold(t *testing.T) {
 		}
 		return n
 	})
+}
+
+// TestHistogramText: a histogram reads back as written, and damaged text is an error, not
+// a wrong count.
+func TestHistogramText(t *testing.T) {
+	for _, h := range []dashboard.Histogram{nil, {1}, {0, 0, 3}, {12, 0, 999999, 7}} {
+		got, err := decodeHistogram(encodeHistogram(h))
+		if err != nil || fmt.Sprint(got.Trimmed()) != fmt.Sprint(h.Trimmed()) {
+			t.Errorf("%v read back as %v, %v", h, got, err)
+		}
+	}
+	for _, damaged := range []string{" ", "1  2", "1 ", " 1", "1,2", "-1", "x", "1234567890123456789"} {
+		if h, err := decodeHistogram(damaged); err == nil {
+			t.Errorf("%q read as %v, want an error", damaged, h)
+		}
+	}
 }
