@@ -14,7 +14,7 @@ import (
 )
 
 // The dashboard's counters (migration 00009). Changes add to them in their own
-// transaction: a tally is two statements whatever its size. Rows are locked in the tally's order (dashboard.Tally.Days), the same in
+// transaction: a tally is a statement per table whatever its size. Rows are locked in the tally's order (dashboard.Tally.Days), the same in
 // every transaction, so that two writers on the same rows wait for each other instead of
 // deadlocking.
 
@@ -39,9 +39,13 @@ const (
 	queryAddOpenDays = `INSERT INTO dashboard_open_days AS o (unit, day, service_code, open)
 		SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::bigint[])
 		ON CONFLICT (unit, day, service_code) DO UPDATE SET open = o.open + excluded.open`
+	queryDropClosedHours = `DELETE FROM dashboard_open WHERE open = 0
+		AND (unit, hour, service_code) IN (SELECT * FROM unnest($1::text[], $2::int[], $3::text[]))`
+	queryDropClosedDays = `DELETE FROM dashboard_open_days WHERE open = 0
+		AND (unit, day, service_code) IN (SELECT * FROM unnest($1::text[], $2::int[], $3::text[]))`
 )
 
-// queueTally adds the two statements that add t to the counters to batch.
+// queueTally adds the statements that add t to the counters to batch.
 func queueTally(batch *pgx.Batch, t *dashboard.Tally) {
 	if t.Empty() {
 		return
@@ -73,6 +77,25 @@ func queueTally(batch *pgx.Batch, t *dashboard.Tally) {
 		units, openDays, services, n = append(units, o.Unit), append(openDays, int32(o.Day)), append(services, o.Service), append(n, o.Open)
 	}
 	batch.Queue(queryAddOpenDays, units, openDays, services, n)
+	// The open rows a change took from and brought to zero are deleted (migration 00014).
+	var closedUnits, closedServices []string
+	var closedHours []int32
+	for _, o := range open {
+		if o.Open < 0 {
+			closedUnits, closedHours, closedServices = append(closedUnits, o.Unit), append(closedHours, int32(o.Hour)), append(closedServices, o.Service)
+		}
+	}
+	if len(closedUnits) > 0 {
+		batch.Queue(queryDropClosedHours, closedUnits, closedHours, closedServices)
+		closedUnits, closedServices = nil, nil
+		var closedDays []int32
+		for _, o := range t.OpenDays() {
+			if o.Open < 0 {
+				closedUnits, closedDays, closedServices = append(closedUnits, o.Unit), append(closedDays, int32(o.Day)), append(closedServices, o.Service)
+			}
+		}
+		batch.Queue(queryDropClosedDays, closedUnits, closedDays, closedServices)
+	}
 }
 
 // arrayLiteral is h as a PostgreSQL array literal: {1,0,3}.

@@ -70,3 +70,14 @@ func openWithConn(t *testing.T) (*postgres.Store, *pgx.Conn) {
 	t.Cleanup(func() { conn.Close(context.Background()) })
 	return st, conn
 }
+
+func TestClosedOpenRowsAreDeleted(t *testing.T) {
+	ctx := context.Background()
+	st, conn := openWithConn(t)
+	storetest.ClosedOpenRowsAreDeleted(t, st, func(table string) (rows, open int64) {
+		if err := conn.QueryRow(ctx, "SELECT count(*), coalesce(sum(open), 0) FROM "+table).Scan(&rows, &open); err != nil {
+			t.Fatal(err)
+		}
+		return rows, open
+	})
+}

@@ -194,58 +194,15 @@ func TestMigrationMakesAbsentNull(t *testing.T) {
 	}
 }
 
-// TestClosedOpenRowsAreDeleted: the open counters keep no zero rows (migration 00013), so
-// that a view reads only what is open without an index to skip the rest; a row that still
-// counts a request stays.
 func TestClosedOpenRowsAreDeleted(t *testing.T) {
-	ctx := context.Background()
 	st := openFile(t, filepath.Join(t.TempDir(), "doorstep.db"))
 	defer st.Close()
-	at := timeZero()
-	var made []request.Request
-	for _, mobile := range []string{"9876543210", "9876543211"} {
-		res, err := st.Submit(ctx, store.Submission{Request: storetest.NewRequest(mobile, at), NewReference: request.NewReference})
-		if err != nil {
-			t.Fatal(err)
-		}
-		made = append(made, res.Request)
-	}
-	count := func(table string) (rows, open int64) {
-		t.Helper()
-		if err := st.readers.QueryRowContext(ctx, "SELECT count(*), coalesce(sum(open), 0) FROM "+table).Scan(&rows, &open); err != nil {
+	storetest.ClosedOpenRowsAreDeleted(t, st, func(table string) (rows, open int64) {
+		if err := st.readers.QueryRow("SELECT count(*), coalesce(sum(open), 0) FROM "+table).Scan(&rows, &open); err != nil {
 			t.Fatal(err)
 		}
 		return rows, open
-	}
-	change := func(r request.Request) {
-		t.Helper()
-		if _, err := st.ChangeStatus(ctx, store.StatusChange{RequestID: r.ID, From: r.Status,
-			Change: request.Change{To: request.StatusCompleted, Remarks: "done"}, Actor: "agra", At: at.Add(time.Hour)}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := st.Fold(ctx); err != nil {
-		t.Fatal(err)
-	}
-	// Both requests share their unit, hour and service: one row per level of the hierarchy.
-	hourRows, open := count("dashboard_open")
-	if hourRows == 0 || open != 2*hourRows {
-		t.Fatalf("after two submissions: %d hourly rows counting %d, want rows of 2", hourRows, open)
-	}
-	change(made[0])
-	if rows, open := count("dashboard_open"); rows != hourRows || open != hourRows {
-		t.Errorf("one of two closed: %d hourly rows counting %d, want %d rows of 1", rows, open, hourRows)
-	}
-	// Per level, the row of the day and that of all days.
-	if rows, open := count("dashboard_open_days"); rows != 2*hourRows || open != 2*hourRows {
-		t.Errorf("one of two closed: %d daily rows counting %d, want %d rows of 1", rows, open, 2*hourRows)
-	}
-	change(made[1])
-	for _, table := range []string{"dashboard_open", "dashboard_open_days"} {
-		if rows, _ := count(table); rows != 0 {
-			t.Errorf("all closed: %s keeps %d rows, want none", table, rows)
-		}
-	}
+	})
 }
 
 func TestDashboardBackfill(t *testing.T) {

@@ -126,3 +126,51 @@ func sortedDays(rows []dashboard.DayRow) []dashboard.DayRow {
 	t.Add(rows, nil)
 	return t.Days()
 }
+
+// ClosedOpenRowsAreDeleted: the open counters keep no zero rows, so that a view reads only
+// what is open without an index to skip the rest; a row that still counts a request stays.
+// count reads a table's rows and the sum of their open.
+func ClosedOpenRowsAreDeleted(t *testing.T, st interface {
+	store.Store
+	Folding
+}, count func(table string) (rows, open int64)) {
+	ctx := context.Background()
+	at := time.Date(2026, 11, 20, 9, 30, 0, 0, time.UTC)
+	var made []request.Request
+	for _, mobile := range []string{"9876543210", "9876543211"} {
+		res, err := st.Submit(ctx, store.Submission{Request: NewRequest(mobile, at), NewReference: request.NewReference})
+		if err != nil {
+			t.Fatal(err)
+		}
+		made = append(made, res.Request)
+	}
+	change := func(r request.Request) {
+		t.Helper()
+		if _, err := st.ChangeStatus(ctx, store.StatusChange{RequestID: r.ID, From: r.Status,
+			Change: request.Change{To: request.StatusCompleted, Remarks: "done"}, Actor: "agra", At: at.Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.Fold(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Both requests share their unit, hour and service: one row per level of the hierarchy.
+	hourRows, open := count("dashboard_open")
+	if hourRows == 0 || open != 2*hourRows {
+		t.Fatalf("after two submissions: %d hourly rows counting %d, want rows of 2", hourRows, open)
+	}
+	change(made[0])
+	if rows, open := count("dashboard_open"); rows != hourRows || open != hourRows {
+		t.Errorf("one of two closed: %d hourly rows counting %d, want %d rows of 1", rows, open, hourRows)
+	}
+	// Per level, the row of the day and that of all days.
+	if rows, open := count("dashboard_open_days"); rows != 2*hourRows || open != 2*hourRows {
+		t.Errorf("one of two closed: %d daily rows counting %d, want %d rows of 1", rows, open, 2*hourRows)
+	}
+	change(made[1])
+	for _, table := range []string{"dashboard_open", "dashboard_open_days"} {
+		if rows, _ := count(table); rows != 0 {
+			t.Errorf("all closed: %s keeps %d rows, want none", table, rows)
+		}
+	}
+}
