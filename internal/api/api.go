@@ -221,6 +221,12 @@ func (a *API) createRequest(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, Problem{Status: http.StatusUnprocessableEntity, Code: CodeIdempotencyKeyReused,
 			Detail: "This Idempotency-Key was already used for a different request. Use a new key for a new request."})
 		return
+	case errors.Is(err, intake.ErrUnavailable):
+		requestlog.Fail(r.Context(), "api", err)
+		w.Header().Set("Retry-After", "5")
+		writeProblem(w, Problem{Status: http.StatusServiceUnavailable, Code: CodeUnavailable,
+			Detail: "We are very busy and could not confirm that your request was saved. Please send it again in a few seconds, with the same Idempotency-Key: it will not be saved twice."})
+		return
 	case err != nil:
 		a.internalError(w, r, err)
 		return

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -632,4 +633,32 @@ func TestOneTimeCodes(t *testing.T) {
 			t.Errorf("fourth code: %d %+v", r.status, p)
 		}
 	})
+}
+
+// TestSubmitWhileTheDatabaseHangs: a submission the database does not take in time is
+// answered 503 with Retry-After, never 201, and nothing is saved; sent again with the same
+// Idempotency-Key once the database answers, it is saved once.
+func TestSubmitWhileTheDatabaseHangs(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st, path := testenv.SQLiteFile(t)
+	st.SetSubmitDeadline(300 * time.Millisecond)
+	a := newTestAPI(t, st)
+	release := testenv.HoldSQLiteWriteLock(t, path) // as another process would
+	key := map[string]string{"Idempotency-Key": "hung-database-1"}
+	r := a.do(http.MethodPost, "/api/v1/requests", submissionJSON(nil), key)
+	if p := r.problem(t); r.status != http.StatusServiceUnavailable || p.Code != CodeUnavailable || r.header.Get("Retry-After") == "" {
+		t.Fatalf("with the database hung: %d %s (Retry-After %q)", r.status, r.body, r.header.Get("Retry-After"))
+	}
+	release()
+	saved := a.do(http.MethodPost, "/api/v1/requests", submissionJSON(nil), key)
+	if saved.status != http.StatusCreated {
+		t.Fatalf("sent again: %d %s", saved.status, saved.body)
+	}
+	if r := a.do(http.MethodPost, "/api/v1/requests", submissionJSON(nil), key); string(r.body) != string(saved.body) {
+		t.Errorf("sent a third time: %d %s, want the same answer (replayed): %s", r.status, r.body, saved.body)
+	}
+	if got, err := st.PublicRequestsByMobile(ctx, "9876543210", 10); err != nil || len(got) != 1 {
+		t.Errorf("saved %d requests, %v; want one", len(got), err)
+	}
 }

@@ -33,13 +33,13 @@ const (
 	CodeIdempotencyKey       = "invalid_idempotency_key"
 	CodeIdempotencyKeyReused = "idempotency_key_reused"
 	CodeInternal             = "internal_error"
+	CodeUnavailable          = "unavailable"
 	CodeRateLimited          = "rate_limited"
 	CodeCannotCancel         = "cannot_cancel"
 	CodeStatusChanged        = "status_changed"
 	// Staff API.
 	CodeUnauthorized       = "unauthorized"        // no bearer token, or one that no longer works
 	CodeInvalidCredentials = "invalid_credentials" // unknown username or wrong password, not told apart
-	CodeAccountLocked      = "account_locked"
 	CodeAccountDisabled    = "account_disabled"
 	CodeForbidden          = "forbidden" // the role may see the request but not change it
 )

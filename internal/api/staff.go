@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"errors"
-	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -96,16 +95,10 @@ func (a *API) issueToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	token, expires, err := a.desk.IssueToken(r.Context(), body.Username, body.Password, clientip.Of(r))
-	var locked *staff.LockedError
 	switch {
 	case errors.Is(err, staff.ErrBadLogin):
 		w.Header().Set("WWW-Authenticate", realm)
 		writeProblem(w, Problem{Status: http.StatusUnauthorized, Code: CodeInvalidCredentials, Detail: err.Error()})
-		return
-	case errors.As(err, &locked):
-		// 429 rather than 403: the refusal is for a while only, and Retry-After says how long.
-		w.Header().Set("Retry-After", strconv.Itoa(secondsUntil(locked.Until)))
-		writeProblem(w, Problem{Status: http.StatusTooManyRequests, Code: CodeAccountLocked, Detail: locked.Error()})
 		return
 	case errors.Is(err, staff.ErrDisabled):
 		writeProblem(w, Problem{Status: http.StatusForbidden, Code: CodeAccountDisabled, Detail: err.Error()})
@@ -116,11 +109,6 @@ func (a *API) issueToken(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusCreated, tokenJSON{Token: token, ExpiresAt: expires})
-}
-
-// secondsUntil is a Retry-After value: whole seconds, at least 1.
-func secondsUntil(t time.Time) int {
-	return max(1, int(math.Ceil(time.Until(t).Seconds())))
 }
 
 // revokeToken is the app's logout: the token used for this call stops working.

@@ -65,9 +65,8 @@ func (s *BackOffice) login(w http.ResponseWriter, r *http.Request) {
 	next := safeNext(r.PostForm.Get("next"))
 	account, err := s.desk.Login(ctx, r.PostForm.Get(staff.FieldUsername), r.PostForm.Get(staff.FieldPassword), clientip.Of(r))
 	var refused staff.LoginError
-	var locked *staff.LockedError
 	switch {
-	case errors.As(err, &refused), errors.As(err, &locked):
+	case errors.As(err, &refused):
 		// The messages are written for the person logging in; the password is not kept.
 		typed := url.Values{staff.FieldUsername: {r.PostForm.Get(staff.FieldUsername)}}
 		s.render(w, r, http.StatusUnprocessableEntity, "login", &loginPage{base: s.base(r, nil, "Error: Staff login", ""),

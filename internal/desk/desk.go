@@ -128,8 +128,8 @@ func (d *Desk) Catalogue() *catalogue.Catalogue { return d.catalogue }
 
 func (d *Desk) clock() time.Time { return d.now().UTC().Truncate(time.Millisecond) }
 
-// Login checks a username and password. Errors: staff.ErrBadLogin (unknown user or wrong
-// password, not told apart), staff.ErrDisabled, *staff.LockedError. Every attempt is audited.
+// Login checks a username and password. Errors: staff.ErrBadLogin (an unknown user, a wrong
+// password and a locked account, not told apart), staff.ErrDisabled. Every attempt is audited.
 func (d *Desk) Login(ctx context.Context, username, password, ip string) (staff.Account, error) {
 	now := d.clock()
 	username = staff.NormalizeUsername(username)
@@ -144,8 +144,11 @@ func (d *Desk) Login(ctx context.Context, username, password, ip string) (staff.
 	}
 	actor := Actor{Account: a, IP: ip}
 	if a.Locked(now) {
-		d.auditQuietly(ctx, actor.audit("login_failed", username, "account locked"))
-		return staff.Account{}, &staff.LockedError{Until: a.LockedUntil}
+		// Answered as an unknown username is, after as long: the caller cannot tell that
+		// the account exists, or that it is locked.
+		staff.SpendPasswordTime(password)
+		d.auditQuietly(ctx, actor.audit("login_failed", username, "account locked until "+a.LockedUntil.Format(time.RFC3339)))
+		return staff.Account{}, staff.ErrBadLogin
 	}
 	if !staff.PasswordMatches(password, a.PasswordHash) {
 		after, err := d.store.RecordLoginFailure(ctx, a.ID, now)
@@ -154,7 +157,7 @@ func (d *Desk) Login(ctx context.Context, username, password, ip string) (staff.
 		}
 		if after.Locked(now) {
 			d.auditQuietly(ctx, actor.audit("account_locked", username, fmt.Sprintf("%d wrong passwords", staff.MaxFailedLogins)))
-			return staff.Account{}, &staff.LockedError{Until: after.LockedUntil}
+			return staff.Account{}, staff.ErrBadLogin
 		}
 		d.auditQuietly(ctx, actor.audit("login_failed", username, "wrong password"))
 		return staff.Account{}, staff.ErrBadLogin

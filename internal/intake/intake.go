@@ -34,6 +34,9 @@ var (
 	ErrCannotCancel = errors.New("this request can no longer be cancelled")
 	// ErrChangedMeanwhile: the Division changed the request while the customer cancelled it.
 	ErrChangedMeanwhile = errors.New("the request changed while it was being cancelled")
+	// ErrUnavailable: the database did not answer in time, and the request may not have
+	// been saved; sending it again is safe (the same idempotency key, the duplicate rule).
+	ErrUnavailable = errors.New("the service is busy: your request may not have been saved")
 )
 
 // MobileError: what was given as a mobile number is not one.
@@ -197,6 +200,8 @@ func storeError(err error) error {
 		return ErrIdempotencyKeyReused
 	case errors.Is(err, store.ErrChangedMeanwhile):
 		return ErrChangedMeanwhile
+	case errors.Is(err, store.ErrUnavailable):
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	return err
 }

@@ -123,7 +123,11 @@ func (p *Portal) submitRequest(w http.ResponseWriter, r *http.Request) {
 		// The form comes back as typed with the same token: sending it again is safe even if
 		// the request was saved after all.
 		requestlog.Fail(r.Context(), "save request", err)
-		p.renderForm(w, r, lang, http.StatusInternalServerError, values, nil, msgNotSaved)
+		status := http.StatusInternalServerError
+		if errors.Is(err, intake.ErrUnavailable) {
+			status = http.StatusServiceUnavailable // busy, not broken
+		}
+		p.renderForm(w, r, lang, status, values, nil, msgNotSaved)
 	default:
 		target := requestURL(res.Request.Reference)
 		if res.Duplicate {

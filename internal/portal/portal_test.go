@@ -810,3 +810,28 @@ func TestFormWithoutCodeStepWhenCodesAreOff(t *testing.T) {
 		t.Errorf("status %d; the form asked for a code though codes are off", resp.StatusCode)
 	}
 }
+
+// TestSubmitWhileTheDatabaseHangs: a form the database does not take in time comes back as
+// typed with 503, and sending it again once the database answers saves it once.
+func TestSubmitWhileTheDatabaseHangs(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st, path := testenv.SQLiteFile(t)
+	st.SetSubmitDeadline(300 * time.Millisecond)
+	p := newPortal(t, st, nil)
+	form := goodForm(p.token())
+	release := testenv.HoldSQLiteWriteLock(t, path) // as another process would
+	resp, body := p.post(form)
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, `value="Asha Devi"`) {
+		t.Fatalf("with the database hung: %d, the form not kept:\n%s", resp.StatusCode, body)
+	}
+	release()
+	for i := range 2 { // sent again, and once more by a customer unsure it went
+		if resp, _ := p.post(form); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("sent again (%d): %d", i+1, resp.StatusCode)
+		}
+	}
+	if got, err := st.PublicRequestsByMobile(ctx, "9876543210", 10); err != nil || len(got) != 1 {
+		t.Errorf("saved %d requests, %v; want one", len(got), err)
+	}
+}

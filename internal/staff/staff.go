@@ -11,8 +11,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/alexedwards/argon2id"
-
-	"github.com/doorstep-post/doorstep/internal/request"
 )
 
 // Role is what an account is for.
@@ -175,11 +173,12 @@ var dummyHash = sync.OnceValue(func() string {
 // SpendPasswordTime does the work of one password check and throws the result away.
 func SpendPasswordTime(p string) { PasswordMatches(p, dummyHash()) }
 
-// Login errors. ErrBadLogin covers both an unknown user and a wrong password, so that the
-// answer does not tell which usernames exist.
+// Login errors. ErrBadLogin covers an unknown user, a wrong password and a locked account
+// alike, so that the answer does not tell which usernames exist or which are locked (the
+// audit log tells staff); its message says how locking works, for whoever it applies to.
 // Their messages are written for the person logging in.
 const (
-	ErrBadLogin = LoginError("Wrong username or password.")
+	ErrBadLogin = LoginError("Wrong username or password. After 5 wrong passwords in a row an account is locked for 15 minutes; your administrator can unlock it sooner.")
 	ErrDisabled = LoginError("This account is disabled. Ask your administrator.")
 )
 
@@ -187,10 +186,3 @@ const (
 type LoginError string
 
 func (e LoginError) Error() string { return string(e) }
-
-// LockedError says until when an account is locked.
-type LockedError struct{ Until time.Time }
-
-func (e *LockedError) Error() string {
-	return fmt.Sprintf("Too many wrong passwords: this account is locked until %s. Try again then, or ask your administrator.", e.Until.In(request.IST).Format("15:04"))
-}

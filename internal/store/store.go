@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/doorstep-post/doorstep/internal/store/groupcommit"
 	"strings"
 	"time"
 
@@ -30,6 +31,9 @@ var (
 	// ErrChangedMeanwhile: the request is no longer as the change was decided on (another
 	// change came first).
 	ErrChangedMeanwhile = errors.New("store: the request changed meanwhile")
+	// ErrUnavailable: the database did not answer in time; the work may or may not have
+	// been saved (groupcommit.ErrDeadline).
+	ErrUnavailable = groupcommit.ErrDeadline
 )
 
 // Store is all the persistence Doorstep needs, as every backend implements it: the union of

@@ -6,6 +6,7 @@ package testenv
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"log/slog"
 	"net/url"
@@ -56,8 +57,16 @@ func ForEachBackend(t *testing.T, fn func(t *testing.T, st store.Store)) {
 // SQLite opens a fresh, migrated SQLite database file for one test and closes it after.
 func SQLite(tb testing.TB) *sqlite.Store {
 	tb.Helper()
+	st, _ := SQLiteFile(tb)
+	return st
+}
+
+// SQLiteFile is SQLite, with the file's path.
+func SQLiteFile(tb testing.TB) (*sqlite.Store, string) {
+	tb.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "doorstep.db"))
+	path := filepath.Join(tb.TempDir(), "doorstep.db")
+	st, err := sqlite.Open(ctx, path)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -65,7 +74,7 @@ func SQLite(tb testing.TB) *sqlite.Store {
 	if err := st.Migrate(ctx, slog.New(slog.DiscardHandler)); err != nil {
 		tb.Fatal(err)
 	}
-	return st
+	return st, path
 }
 
 // Postgres opens a fresh, migrated PostgreSQL store in a schema of its own, or skips the test
@@ -143,4 +152,38 @@ func Directory(tb testing.TB) *postal.Directory {
 		tb.Fatal(directoryErr)
 	}
 	return directory
+}
+
+// HoldSQLiteWriteLock takes the write lock of the SQLite file at path from a connection of
+// its own, as another process would, and holds it until the returned function is called
+// (or the test ends): the database hangs for its writers.
+func HoldSQLiteWriteLock(tb testing.TB, path string) (release func()) {
+	tb.Helper()
+	ctx := context.Background()
+	db, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		db.Close()
+		tb.Fatal(err)
+	}
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		conn.Close()
+		db.Close()
+		tb.Fatal(err)
+	}
+	var once sync.Once
+	release = func() {
+		once.Do(func() {
+			if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
+				tb.Error(err)
+			}
+			conn.Close()
+			db.Close()
+		})
+	}
+	tb.Cleanup(release)
+	return release
 }

@@ -9,8 +9,20 @@ package groupcommit
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
+	"time"
 )
+
+// DefaultDeadline bounds the writing of a group: a database that hangs must not hold its
+// callers without end. A caller then hears that its work may not be saved (ErrDeadline),
+// never that it was when it was not.
+const DefaultDeadline = 10 * time.Second
+
+// ErrDeadline is a group's error when its writing took longer than the queue's deadline.
+// The work may or may not have been committed: a caller that tries again is answered from
+// what was saved (an idempotency key, the duplicate rule).
+var ErrDeadline = errors.New("the database did not answer in time")
 
 // Call is one caller's work in a group, and the answer the writer gives it.
 type Call[In, Out any] struct {
@@ -35,7 +47,8 @@ type WriteFunc[In, Out any] func(ctx context.Context, group []*Call[In, Out]) er
 type Queue[In, Out any] struct {
 	write    WriteFunc[In, Out]
 	maxGroup int
-	writers  int // groups written at once, at most
+	writers  int           // groups written at once, at most
+	deadline time.Duration // for writing one group
 
 	mu      sync.Mutex
 	waiting []*Call[In, Out]
@@ -45,8 +58,12 @@ type Queue[In, Out any] struct {
 // New returns a queue that writes groups of at most maxGroup calls, with up to writers groups
 // being written at once (1 for a database with a single writer).
 func New[In, Out any](maxGroup, writers int, write WriteFunc[In, Out]) *Queue[In, Out] {
-	return &Queue[In, Out]{write: write, maxGroup: max(maxGroup, 1), writers: max(writers, 1)}
+	return &Queue[In, Out]{write: write, maxGroup: max(maxGroup, 1), writers: max(writers, 1), deadline: DefaultDeadline}
 }
+
+// SetDeadline sets how long writing one group may take (DefaultDeadline unless set); call
+// it before the first Do.
+func (q *Queue[In, Out]) SetDeadline(d time.Duration) { q.deadline = d }
 
 // Do queues in and returns its answer once the group holding it is committed (or failed).
 func (q *Queue[In, Out]) Do(ctx context.Context, in In) (Out, error) {
@@ -70,7 +87,9 @@ func (q *Queue[In, Out]) Do(ctx context.Context, in In) (Out, error) {
 		}
 	}
 	defer q.handOver() // even after a panic, or the queue would stop taking work
-	q.writeGroup(context.WithoutCancel(ctx), c.group)
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), q.deadline)
+	defer cancel()
+	q.writeGroup(wctx, c.group)
 	return c.Out, c.Err
 }
 
@@ -125,4 +144,20 @@ func (q *Queue[In, Out]) writeGroup(ctx context.Context, group []*Call[In, Out])
 		}
 	}()
 	err = q.write(ctx, group)
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		// Whatever the write said, it ran out of time: none of its answers is to be
+		// trusted as saved.
+		err = fmt.Errorf("%w: %w", ErrDeadline, cmpErr(err, ctx.Err()))
+		for _, c := range group {
+			c.Err = nil
+		}
+	}
+}
+
+// cmpErr is err, or fallback if err is nil.
+func cmpErr(err, fallback error) error {
+	if err != nil {
+		return err
+	}
+	return fallback
 }

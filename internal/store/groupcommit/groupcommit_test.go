@@ -108,3 +108,47 @@ func TestAPanickingWriteFreesTheQueue(t *testing.T) {
 		t.Fatal("the queue stopped after a panic")
 	}
 }
+
+// TestAGroupPastItsDeadlineFails: a write that hangs (a database that does not answer) or
+// that answers only after the deadline leaves its callers with ErrDeadline and no answer
+// that says saved; the queue then takes work again.
+func TestAGroupPastItsDeadlineFails(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		write WriteFunc[int, int]
+	}{
+		{"hangs", func(ctx context.Context, group []*Call[int, int]) error {
+			<-ctx.Done() // as a driver does, it gives up when its context ends
+			return ctx.Err()
+		}},
+		{"answers late", func(ctx context.Context, group []*Call[int, int]) error {
+			<-ctx.Done()
+			for _, c := range group {
+				c.Out = c.In
+			}
+			return nil
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			hang := true
+			q := New(8, 1, func(ctx context.Context, group []*Call[int, int]) error {
+				if hang {
+					return c.write(ctx, group)
+				}
+				for _, c := range group {
+					c.Out = c.In
+				}
+				return nil
+			})
+			q.SetDeadline(50 * time.Millisecond)
+			out, err := q.Do(context.Background(), 7)
+			if !errors.Is(err, ErrDeadline) || out != 0 {
+				t.Fatalf("Do = %d, %v; want 0 and ErrDeadline", out, err)
+			}
+			hang = false
+			if out, err := q.Do(context.Background(), 8); err != nil || out != 8 {
+				t.Errorf("after the deadline: %d, %v", out, err)
+			}
+		})
+	}
+}

@@ -2,6 +2,8 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -256,5 +258,42 @@ func TestHistogramText(t *testing.T) {
 		if h, err := decodeHistogram(damaged); err == nil {
 			t.Errorf("%q read as %v, want an error", damaged, h)
 		}
+	}
+}
+
+// TestSubmissionsGiveUpOnAHungDatabase: while another process holds the file's write lock
+// past the group's deadline, a submission fails with store.ErrUnavailable (never saved,
+// never said to be) and the queue works again once the lock is gone.
+func TestSubmissionsGiveUpOnAHungDatabase(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "doorstep.db")
+	st := openFile(t, path)
+	defer st.Close()
+	st.SetSubmitDeadline(300 * time.Millisecond)
+	other, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	conn, err := other.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	sub := store.Submission{Request: storetest.NewRequest("9876543210", timeZero()), NewReference: request.NewReference}
+	if res, err := st.Submit(ctx, sub); !errors.Is(err, store.ErrUnavailable) || res.Request.ID != 0 {
+		t.Fatalf("with the file locked: %+v, %v; want store.ErrUnavailable", res, err)
+	}
+	if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := st.PublicRequestsByMobile(ctx, "9876543210", 10); err != nil || len(got) != 0 {
+		t.Fatalf("the failed submission was saved: %d requests, %v", len(got), err)
+	}
+	if res, err := st.Submit(ctx, sub); err != nil || res.Request.ID == 0 {
+		t.Errorf("after the lock: %+v, %v", res, err)
 	}
 }

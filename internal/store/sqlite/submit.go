@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/doorstep-post/doorstep/internal/store"
 	"github.com/doorstep-post/doorstep/internal/store/groupcommit"
@@ -71,3 +72,8 @@ func (s *Store) writeGroup(ctx context.Context, group []*groupcommit.Call[store.
 	s.folder.Submitted(made)
 	return nil
 }
+
+// SetSubmitDeadline sets how long a group of submissions may take to be written before its
+// callers hear that the database did not answer (store.ErrUnavailable); the default is
+// groupcommit.DefaultDeadline. Call it before serving.
+func (s *Store) SetSubmitDeadline(d time.Duration) { s.submissions.SetDeadline(d) }
