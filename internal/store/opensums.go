@@ -34,17 +34,16 @@ func OpenSumsStatements(param func(n int) string, unitsIn func(placeholder strin
 	// end taken from the whole days up to and including it. A bound then reads 12 hours of
 	// rows at most.
 	type side struct {
-		fromDay   dashboard.Day  // the days from this one on are taken from the total
-		lo, hi    dashboard.Hour // the hours read
-		sign      int            // +1: added, -1: taken away
-		wholeDays bool           // a bound at midnight reads no hours
+		fromDay dashboard.Day  // the days from this one on are taken from the total
+		lo, hi  dashboard.Hour // the hours read
+		sign    int            // +1: added, -1: taken away, 0: none read (a bound at midnight)
 	}
 	sides := make([]side, len(bounds))
 	for i, h := range bounds {
 		dayStart := dashboard.Hour(int64(h.Day()) * 24)
 		switch {
 		case h == dayStart:
-			sides[i] = side{fromDay: h.Day(), wholeDays: true}
+			sides[i] = side{fromDay: h.Day()}
 		case h-dayStart <= 12:
 			sides[i] = side{fromDay: h.Day(), lo: dayStart, hi: h, sign: 1}
 		default:
@@ -78,7 +77,7 @@ func OpenSumsStatements(param func(n int) string, unitsIn func(placeholder strin
 
 	b.Reset()
 	for i, sd := range sides {
-		if sd.wholeDays {
+		if sd.sign == 0 {
 			continue
 		}
 		if b.Len() > 0 {

@@ -7,6 +7,7 @@
 package groupcommit
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -147,17 +148,9 @@ func (q *Queue[In, Out]) writeGroup(ctx context.Context, group []*Call[In, Out])
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		// Whatever the write said, it ran out of time: none of its answers is to be
 		// trusted as saved.
-		err = fmt.Errorf("%w: %w", ErrDeadline, cmpErr(err, ctx.Err()))
+		err = fmt.Errorf("%w: %w", ErrDeadline, cmp.Or(err, ctx.Err()))
 		for _, c := range group {
 			c.Err = nil
 		}
 	}
-}
-
-// cmpErr is err, or fallback if err is nil.
-func cmpErr(err, fallback error) error {
-	if err != nil {
-		return err
-	}
-	return fallback
 }
